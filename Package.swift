@@ -1,0 +1,48 @@
+// swift-tools-version:6.0
+// kjump: Linux hibernation and crash capture built on kexec jump.
+import PackageDescription
+
+let package = Package(
+    name: "kjump",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "kjump", targets: ["kjump"]),
+        .library(name: "KJumpCore", targets: ["KJumpCore"]),
+        .library(name: "KJumpLinux", targets: ["KJumpLinux"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+    ],
+    targets: [
+        // Pure Swift: parsing, models, planning. No system calls.
+        .target(name: "KJumpCore"),
+        // C shims for what Swift cannot call directly (raw syscalls, later the purgatory).
+        .target(name: "CKJump"),
+        // zlib, for /proc/config.gz. Debian: zlib1g-dev.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // The only layer that talks to the kernel.
+        .target(
+            name: "KJumpLinux",
+            dependencies: [
+                "KJumpCore", "CKJump", "CZlib",
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The thin command-line interface.
+        .executableTarget(
+            name: "kjump",
+            dependencies: [
+                "KJumpCore", "KJumpLinux",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "KJumpCoreTests", dependencies: ["KJumpCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "KJumpLinuxTests", dependencies: ["KJumpLinux", "KJumpCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "kjumpTests", dependencies: ["kjump"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

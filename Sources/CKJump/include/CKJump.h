@@ -1,0 +1,28 @@
+// CKJump: C shims for kjump.
+//
+// Why C: glibc exposes `kexec_load(2)` only through the variadic `syscall(2)`,
+// which Swift cannot call. Each shim here is a fixed-signature wrapper around
+// one raw system call, so the Swift layer (KJumpLinux) gets a typed seam.
+#ifndef CKJUMP_H
+#define CKJUMP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/// One kexec segment, laid out as the kernel's `struct kexec_segment`.
+typedef struct ckjump_kexec_segment {
+    const void *_Nullable buf;
+    size_t bufsz;
+    uint64_t mem;
+    size_t memsz;
+} ckjump_kexec_segment;
+
+/// Raw `kexec_load(2)`. Returns 0 or -errno (errno is not touched).
+long ckjump_kexec_load(uint64_t entry, unsigned long nr_segments,
+                       const ckjump_kexec_segment *_Nullable segments,
+                       unsigned long flags);
+
+/// Raw `reboot(2)` with the magic numbers filled in. Returns 0 or -errno.
+long ckjump_reboot(unsigned int cmd);
+
+#endif

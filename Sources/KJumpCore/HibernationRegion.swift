@@ -1,0 +1,41 @@
+/// A half-open range of physical addresses `[start, end)`.
+public struct PhysicalRange: Sendable, Equatable, CustomStringConvertible {
+    public var start: UInt64
+    public var end: UInt64
+
+    public init(start: UInt64, end: UInt64) {
+        precondition(start <= end, "a physical range must not end before it starts")
+        self.start = start
+        self.end = end
+    }
+
+    /// Number of bytes in the range.
+    public var size: UInt64 { end - start }
+
+    public var description: String {
+        "[0x" + String(start, radix: 16) + ", 0x" + String(end, radix: 16) + ")"
+    }
+}
+
+/// The H region R: the physical memory the hibernation kernel may use.
+/// Low memory below 640 KiB (the real-mode trampoline needs it) plus one
+/// block starting at 1 MiB.
+public struct HibernationRegion: Sendable, Equatable {
+    /// The ranges of R, in ascending order.
+    public var ranges: [PhysicalRange]
+
+    /// Default size of the block at 1 MiB.
+    public static let defaultMainBlockBytes: UInt64 = 192 << 20
+
+    /// R with a main block of `mainBlockBytes` at 1 MiB.
+    public init(mainBlockBytes: UInt64 = HibernationRegion.defaultMainBlockBytes) {
+        ranges = [
+            PhysicalRange(start: 0x1000, end: 0x9f000),
+            PhysicalRange(start: 1 << 20, end: (1 << 20) + mainBlockBytes),
+        ]
+    }
+
+    /// Total bytes of R. The system kernel needs about this much free memory
+    /// to jump, because every page of R is swapped out to a page it allocates.
+    public var totalBytes: UInt64 { ranges.reduce(0) { $0 + $1.size } }
+}

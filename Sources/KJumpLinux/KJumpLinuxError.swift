@@ -1,0 +1,26 @@
+import SystemPackage
+
+/// A failure of an operation on the running kernel, with the context needed
+/// to act on it. `description` reads as a sentence.
+public enum KJumpLinuxError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// `open(2)` of `path` failed.
+    case open(path: String, errno: Errno)
+    /// `read(2)` of `path` failed.
+    case read(path: String, errno: Errno)
+    /// `stat(2)` of `path` failed.
+    case stat(path: String, errno: Errno)
+    /// `path` is not in the gzip format, or is damaged.
+    case gzip(path: String, reason: String)
+    /// A system call failed.
+    case syscall(name: String, errno: Errno)
+
+    public var description: String {
+        switch self {
+        case .open(let path, let errno): "cannot open \(path): \(errno)"
+        case .read(let path, let errno): "cannot read \(path): \(errno)"
+        case .stat(let path, let errno): "cannot stat \(path): \(errno)"
+        case .gzip(let path, let reason): "cannot decompress \(path): \(reason)"
+        case .syscall(let name, let errno): "\(name) failed: \(errno)"
+        }
+    }
+}

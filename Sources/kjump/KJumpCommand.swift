@@ -1,0 +1,19 @@
+import ArgumentParser
+import KJumpCore
+
+/// The `kjump` command: hibernation and crash capture on kexec jump.
+@main
+struct KJumpCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kjump",
+        abstract: "Hibernate Linux and capture crash dumps through kexec jump.",
+        discussion: """
+            kjump jumps from the running kernel (the system kernel) into a small \
+            hibernation kernel that saves the system's memory to disk and, at the \
+            next boot, writes it back and jumps home. Start with 'kjump doctor' to \
+            see whether this machine can do it.
+            """,
+        version: KJumpVersion.string,
+        subcommands: [DoctorCommand.self]
+    )
+}

@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+
+/// Runs the built `kjump` binary, which sits beside the test bundle.
+struct KJumpBinary {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static var path: String {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? CommandLine.arguments[0]
+        var directory = URL(fileURLWithPath: exe).deletingLastPathComponent()
+        // On Linux the test runner is …/debug/kjumpPackageTests.xctest; the binary is …/debug/kjump.
+        if directory.lastPathComponent.hasSuffix(".xctest") { directory.deleteLastPathComponent() }
+        return directory.appendingPathComponent("kjump").path
+    }
+
+    static func run(_ arguments: [String]) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus,
+                      stdout: String(decoding: stdout, as: UTF8.self),
+                      stderr: String(decoding: stderr, as: UTF8.self))
+    }
+}
+
+@Suite struct CLITests {
+    @Test func helpListsEveryCommandWithItsAbstract() throws {
+        let result = try KJumpBinary.run(["--help"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("doctor                  Check that this machine can hibernate"))
+    }
+
+    @Test func versionIsPrinted() throws {
+        let result = try KJumpBinary.run(["--version"])
+        #expect(result.status == 0)
+        #expect(result.stdout.split(separator: "\n") == ["0.1.0"])
+    }
+
+    /// On any machine: one `ok|warn|fail` line per check, exit 0 exactly when no line fails.
+    @Test func doctorExitStatusFollowsItsLines() throws {
+        let result = try KJumpBinary.run(["doctor"])
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.count >= 12)
+        #expect(lines.allSatisfy { $0.hasPrefix("ok    ") || $0.hasPrefix("warn  ") || $0.hasPrefix("fail  ") })
+        let failed = lines.contains { $0.hasPrefix("fail") }
+        #expect(result.status == (failed ? 1 : 0))
+    }
+
+    /// A kernel without kexec jump (this development machine and CI run one) gets
+    /// a fail line naming CONFIG_KEXEC_JUMP and a non-zero exit, not a crash.
+    @Test func doctorOnAKernelWithoutKexecJumpFailsClearly() throws {
+        let result = try KJumpBinary.run(["doctor", "--json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let checks = try #require(object["checks"] as? [[String: String]])
+        let jump = try #require(checks.first { $0["check"] == "CONFIG_KEXEC_JUMP" })
+        if jump["status"] == "fail" {
+            #expect(result.status == 1)
+            #expect(jump["message"]?.contains("rebuild the kernel with CONFIG_KEXEC_JUMP=y") == true)
+        } else {
+            #expect(jump["status"] == "ok" || jump["status"] == "warn")
+        }
+    }
+
+    @Test func doctorJSONIsValidAndMatchesTheStatus() throws {
+        let result = try KJumpBinary.run(["doctor", "--json", "--resume-device", "/dev/null"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let checks = try #require(object["checks"] as? [[String: String]])
+        let passed = try #require(object["passed"] as? Bool)
+        #expect(passed == (result.status == 0))
+        let resume = try #require(checks.first { $0["check"] == "resume device" })
+        #expect(resume["status"] == "fail")
+        #expect(resume["message"] == "/dev/null is not a block device: give a partition or a whole disk")
+    }
+
+    @Test func badRegionSizeIsAUsageError() throws {
+        let result = try KJumpBinary.run(["doctor", "--region-mib", "1"])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("--region-mib must be between 64 and 4096"))
+    }
+}
