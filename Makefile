@@ -1,0 +1,35 @@
+# kjump: the two commands a newcomer needs are `make demo` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+.PHONY: help deps build release test unit-test lab-test demo clean
+
+help:
+	@echo "make demo       install what is missing, build everything, run the demo scenario"
+	@echo "make test       unit tests (swift test) and every lab scenario in QEMU"
+	@echo "make deps       install the Debian packages the build and the lab need"
+	@echo "make build      debug build of kjump"
+	@echo "make release    static release build of kjump (.build/release/kjump)"
+
+deps:
+	lab/deps
+
+build:
+	swift build
+
+release:
+	swift build -c release --static-swift-stdlib -Xswiftc -static-executable --product kjump
+
+unit-test:
+	swift test
+
+lab-test:
+	lab/run-all
+
+test: unit-test lab-test
+
+demo: deps
+	lab/demo
+
+clean:
+	rm -rf .build lab/out

@@ -1,0 +1,56 @@
+# Builds everything a scenario boots, once per `lab/run`, into $OUT.
+# shellcheck shell=bash
+
+# build_all: kernels, binaries, initramfs images and fresh disks in $OUT.
+# Sets SYSTEM_KERNEL (vmlinux, booted through PVH) and HIBERNATION_KERNEL (bzImage).
+build_all() {
+    local kdir
+    build_kjump "$OUT/bin"
+    build_workload "$OUT/bin"
+    build_system_initramfs "$OUT" "$OUT/bin"
+    build_hibernation_kernel "$OUT" "$OUT/bin"
+    kdir=$("$LAB_DIR/build-kernel" system)
+    SYSTEM_KERNEL="$kdir/vmlinux"
+    HIBERNATION_KERNEL="$OUT/hibernation-bzImage"
+    make_disks "$OUT"
+}
+
+# system_append SCENARIO: the system kernel's command line for a guest scenario.
+system_append() {
+    echo "console=ttyS0 panic=-1 quiet loglevel=4 kjump_scenario=$1 kjump_workload_mib=$KJUMP_WORKLOAD_MIB"
+}
+
+# run_qemu_retrying MARKER LOG TIMEOUT KERNEL APPEND [qemu args...]: run_qemu,
+# retried once, and said so, when the guest died before printing MARKER (its
+# /init): a TCG flake ("Oops: int3" early in boot) seen about once in
+# fourteen boots. A failure after /init started is never retried.
+run_qemu_retrying() {
+    local marker=$1 log=$2 attempt rc
+    shift 2
+    for attempt in 1 2; do
+        rc=0
+        run_qemu "$log" "$@" || rc=$?
+        if [ "$rc" = 0 ] || serial_has "$log" "^$marker " || [ "$attempt" = 2 ]; then
+            return "$rc"
+        fi
+        log "the guest died before /init (QEMU status $rc); retrying once (first log kept as $log.attempt1)"
+        BOOT_RETRIES=$(( ${BOOT_RETRIES:-0} + 1 ))
+        mv "$log" "$log.attempt1"
+    done
+}
+
+# boot_system LOG SCENARIO TIMEOUT: boots the system kernel with its disks and
+# the guest half of SCENARIO.
+boot_system() {
+    run_qemu_retrying KJUMP-INIT "$1" "$3" "$SYSTEM_KERNEL" "$(system_append "$2")" \
+        -initrd "$OUT/system-initramfs.cpio" \
+        -drive "file=$OUT/data.img,if=virtio,format=raw" \
+        -drive "file=$OUT/resume.img,if=virtio,format=raw"
+}
+
+# boot_hibernation_alone LOG TIMEOUT: boots H by itself, confined to the H
+# region exactly as a boot loader starts it at resume.
+boot_hibernation_alone() {
+    run_qemu_retrying KJUMP-H-INIT "$1" "$2" "$HIBERNATION_KERNEL" \
+        "console=ttyS0 panic=-1 quiet nokaslr maxcpus=1 memmap=exactmap memmap=632K@4K memmap=192M@1M"
+}

@@ -1,0 +1,88 @@
+# Builders for the lab's artefacts: the static kjump binary, the workload,
+# initramfs images, H with its initramfs built in, and disk images.
+# shellcheck shell=bash
+
+# build_kjump OUTDIR -> OUTDIR/kjump, static and stripped.
+build_kjump() {
+    local out=$1
+    log "building the static kjump binary"
+    (cd "$REPO_DIR" && swift build -c release --static-swift-stdlib -Xswiftc -static-executable \
+        --product kjump >"$out/swift-build.log" 2>&1) \
+        || { tail -30 "$out/swift-build.log" >&2; die "swift build failed; log: $out/swift-build.log"; }
+    local bin
+    bin=$(cd "$REPO_DIR" && swift build -c release --static-swift-stdlib -Xswiftc -static-executable --show-bin-path)/kjump
+    strip -o "$out/kjump" "$bin"
+}
+
+# build_workload OUTDIR -> OUTDIR/kjump-workload, static.
+build_workload() {
+    make -s -C "$LAB_DIR/workload" OUT="$1" >/dev/null || die "building lab/workload failed"
+}
+
+# make_cpio STAGING OUTPUT: a reproducible newc archive of STAGING.
+make_cpio() {
+    local staging=$1 output=$2
+    find "$staging" -exec touch -h -d @0 {} +
+    (cd "$staging" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet --reproducible -o -H newc -R 0:0) > "$output"
+}
+
+# stage_busybox DIR: busybox-static and its applet links in DIR/bin.
+stage_busybox() {
+    local dir=$1 applet
+    mkdir -p "$dir/bin" "$dir/sbin" "$dir/proc" "$dir/sys" "$dir/dev" "$dir/tmp" "$dir/etc"
+    cp /bin/busybox "$dir/bin/busybox"
+    # The kernel opens /dev/console for init's stdio before /init can mount
+    # devtmpfs; a built-in initramfs must carry the node itself.
+    mknod -m 600 "$dir/dev/console" c 5 1 || die "cannot create dev/console in the initramfs (the lab runs as root)"
+    for applet in $(/bin/busybox --list); do
+        [ -e "$dir/bin/$applet" ] || ln -s busybox "$dir/bin/$applet"
+    done
+}
+
+# build_system_initramfs OUTDIR BIN_DIR -> OUTDIR/system-initramfs.cpio
+# busybox + kjump + the workload + the guest scenario scripts.
+build_system_initramfs() {
+    local out=$1 bins=$2 staging="$1/system-initramfs"
+    rm -rf "$staging"
+    stage_busybox "$staging"
+    cp "$bins/kjump" "$bins/kjump-workload" "$staging/bin/"
+    install -m 0755 "$LAB_DIR/guest/system-init" "$staging/init"
+    mkdir -p "$staging/lab/scenarios"
+    cp "$LAB_DIR"/guest/*.sh "$staging/lab/scenarios/"
+    make_cpio "$staging" "$out/system-initramfs.cpio"
+}
+
+# build_hibernation_kernel OUTDIR BIN_DIR -> OUTDIR/hibernation-bzImage
+# H with busybox + kjump + its /init built in. The relinked image is cached
+# by the hash of the kernel build and of the initramfs.
+build_hibernation_kernel() {
+    local out=$1 bins=$2 staging="$1/hibernation-initramfs" kdir cpio_hash cached
+    rm -rf "$staging"
+    stage_busybox "$staging"
+    cp "$bins/kjump" "$staging/bin/"
+    install -m 0755 "$REPO_DIR/initramfs/hibernation-init" "$staging/init"
+    make_cpio "$staging" "$out/hibernation-initramfs.cpio"
+    kdir=$("$LAB_DIR/build-kernel" hibernation)
+    cpio_hash=$(sha256sum < "$out/hibernation-initramfs.cpio" | cut -c1-16)
+    cached="$kdir/images/$cpio_hash/bzImage"
+    if [ ! -f "$cached" ]; then
+        log "embedding the initramfs into the hibernation kernel"
+        local src
+        src="$kdir/build/$(sed -n 's/^CONFIG_INITRAMFS_SOURCE="\(.*\)"$/\1/p' "$kdir/config")"
+        cp "$out/hibernation-initramfs.cpio" "$src"
+        make -s -C "$(readlink -f "$kdir/build/source")" O="$kdir/build" ARCH=x86_64 -j"$(nproc)" bzImage \
+            >"$out/embed.log" 2>&1 || { tail -30 "$out/embed.log" >&2; die "relinking the hibernation kernel failed"; }
+        mkdir -p "$(dirname "$cached")"
+        cp "$kdir/build/arch/x86/boot/bzImage" "$cached.tmp" && mv "$cached.tmp" "$cached"
+    fi
+    cp "$cached" "$out/hibernation-bzImage"
+}
+
+# make_disks OUTDIR: a fresh ext4 data disk and a raw resume disk.
+make_disks() {
+    local out=$1
+    rm -f "$out/data.img" "$out/resume.img"
+    truncate -s 256M "$out/data.img"
+    mkfs.ext4 -q -F -L kjump-data "$out/data.img"
+    truncate -s "$(( KJUMP_GUEST_MEM_MIB + 64 ))M" "$out/resume.img"
+}
