@@ -1,7 +1,13 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
 /// The outcome of one `kjump doctor` check.
-public struct DoctorCheck: Sendable, Equatable {
+public struct DoctorCheck: Sendable, Equatable, Codable {
     /// How a check ended.
-    public enum Status: String, Sendable, Equatable, Comparable {
+    public enum Status: String, Sendable, Equatable, Comparable, Codable {
         case ok, warn, fail
 
         private var rank: Int {
@@ -17,10 +23,14 @@ public struct DoctorCheck: Sendable, Equatable {
 
     /// How it ended.
     public var status: Status
-    /// What was checked, short (`CONFIG_KEXEC_JUMP`, `lockdown`).
+    /// What was checked, short (`CONFIG_KEXEC_JUMP`, `lockdown`). JSON key: `check`.
     public var name: String
     /// What was found, and for `warn` and `fail` what to do about it.
     public var message: String
+
+    enum CodingKeys: String, CodingKey {
+        case status, name = "check", message
+    }
 
     public init(_ status: Status, _ name: String, _ message: String) {
         self.status = status
@@ -30,7 +40,7 @@ public struct DoctorCheck: Sendable, Equatable {
 }
 
 /// All checks of one `kjump doctor` run.
-public struct DoctorReport: Sendable, Equatable {
+public struct DoctorReport: Sendable, Equatable, Codable {
     public var checks: [DoctorCheck]
 
     public init(checks: [DoctorCheck]) { self.checks = checks }
@@ -49,12 +59,17 @@ public struct DoctorReport: Sendable, Equatable {
 
     /// The report as one JSON object: `{"passed":…,"checks":[{"status","check","message"}…]}`.
     public func renderJSON() -> String {
-        let items = checks.map { check in
-            "{\"status\":\(JSONText.quoted(check.status.rawValue)),"
-                + "\"check\":\(JSONText.quoted(check.name)),"
-                + "\"message\":\(JSONText.quoted(check.message))}"
-        }
-        return "{\"passed\":\(passed),\"checks\":[\(items.joined(separator: ","))]}"
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Encoding plain strings and booleans cannot fail.
+        let data = try! encoder.encode(JSONReport(passed: passed, checks: checks))
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// The JSON shape: the verdict first, then every check.
+    private struct JSONReport: Codable {
+        var passed: Bool
+        var checks: [DoctorCheck]
     }
 }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import KJumpCore
 
@@ -180,7 +181,12 @@ import Testing
         var facts = try Self.healthyFacts()
         facts.effectiveUserID = 1000
         let json = Doctor().evaluate(facts).renderJSON()
-        #expect(json.hasPrefix("{\"passed\":false,\"checks\":[{\"status\":\"ok\",\"check\":\"architecture\""))
-        #expect(json.contains("{\"status\":\"fail\",\"check\":\"root\",\"message\":\"running as uid 1000;"))
+        #expect(json.hasPrefix("{\"checks\":[{\"check\":\"architecture\",\"message\":\"x86_64\",\"status\":\"ok\"}"))
+        #expect(json.contains("{\"check\":\"root\",\"message\":\"running as uid 1000; run kjump as root"))
+        #expect(json.hasSuffix("],\"passed\":false}"))
+        struct Shape: Decodable { var passed: Bool; var checks: [DoctorCheck] }
+        let decoded = try JSONDecoder().decode(Shape.self, from: Data(json.utf8))
+        #expect(!decoded.passed)
+        #expect(decoded.checks == Doctor().evaluate(facts).checks)
     }
 }

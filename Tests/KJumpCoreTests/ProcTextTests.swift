@@ -38,10 +38,6 @@ import Testing
         #expect(!LockdownState.confidentiality.allowsKexecLoad)
     }
 
-    @Test func jsonQuotingEscapesControlCharacters() {
-        #expect(JSONText.quoted("a\"b\\c\nd\u{1}é") == "\"a\\\"b\\\\c\\nd\\u0001é\"")
-    }
-
     @Test func trimmingRemovesSpacesAndLineEnds() {
         #expect(" \t0x1000 1024\n".trimmingSpaces() == "0x1000 1024")
         #expect("".trimmingSpaces() == "")
