@@ -35,6 +35,11 @@ public struct HibernationRegion: Sendable, Equatable {
         ]
     }
 
+    /// R given as explicit ranges (as the hibernation kernel reads them from `kjump.region=`).
+    public init(ranges: [PhysicalRange]) {
+        self.ranges = ranges.sorted { $0.start < $1.start }
+    }
+
     /// Total bytes of R. The system kernel needs about this much free memory
     /// to jump, because every page of R is swapped out to a page it allocates.
     public var totalBytes: UInt64 { ranges.reduce(0) { $0 + $1.size } }

@@ -13,6 +13,8 @@ public enum KJumpLinuxError: Error, Sendable, Equatable, CustomStringConvertible
     case gzip(path: String, reason: String)
     /// A system call failed.
     case syscall(name: String, errno: Errno)
+    /// A kernel-provided file does not say what it should.
+    case malformed(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -21,6 +23,7 @@ public enum KJumpLinuxError: Error, Sendable, Equatable, CustomStringConvertible
         case .stat(let path, let errno): "cannot stat \(path): \(errno)"
         case .gzip(let path, let reason): "cannot decompress \(path): \(reason)"
         case .syscall(let name, let errno): "\(name) failed: \(errno)"
+        case .malformed(let path, let reason): "\(path) is not in the expected format: \(reason)"
         }
     }
 }

@@ -7,8 +7,8 @@ build_all() {
     local kdir
     build_kjump "$OUT/bin"
     build_workload "$OUT/bin"
-    build_system_initramfs "$OUT" "$OUT/bin"
     build_hibernation_kernel "$OUT" "$OUT/bin"
+    build_system_initramfs "$OUT" "$OUT/bin" "$OUT/hibernation-bzImage"
     kdir=$("$LAB_DIR/build-kernel" system)
     SYSTEM_KERNEL="$kdir/vmlinux"
     HIBERNATION_KERNEL="$OUT/hibernation-bzImage"

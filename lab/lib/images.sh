@@ -39,13 +39,16 @@ stage_busybox() {
     done
 }
 
-# build_system_initramfs OUTDIR BIN_DIR -> OUTDIR/system-initramfs.cpio
-# busybox + kjump + the workload + the guest scenario scripts.
+# build_system_initramfs OUTDIR BIN_DIR HIBERNATION_BZIMAGE -> OUTDIR/system-initramfs.cpio
+# busybox + kjump + the hibernation kernel at kjump's default path + the
+# workload + the guest scenario scripts.
 build_system_initramfs() {
-    local out=$1 bins=$2 staging="$1/system-initramfs"
+    local out=$1 bins=$2 hkernel=$3 staging="$1/system-initramfs"
     rm -rf "$staging"
     stage_busybox "$staging"
     cp "$bins/kjump" "$bins/kjump-workload" "$staging/bin/"
+    mkdir -p "$staging/usr/lib/kjump"
+    cp "$hkernel" "$staging/usr/lib/kjump/hibernation.bzImage"
     install -m 0755 "$LAB_DIR/guest/system-init" "$staging/init"
     mkdir -p "$staging/lab/scenarios"
     cp "$LAB_DIR"/guest/*.sh "$staging/lab/scenarios/"

@@ -3,6 +3,7 @@
 // Why C: glibc exposes `kexec_load(2)` only through the variadic `syscall(2)`,
 // which Swift cannot call. Each shim here is a fixed-signature wrapper around
 // one raw system call, so the Swift layer (KJumpLinux) gets a typed seam.
+// The purgatory (purgatory.S) is assembly; purgatory.c hands its bytes over.
 #ifndef CKJUMP_H
 #define CKJUMP_H
 
@@ -24,5 +25,13 @@ long ckjump_kexec_load(uint64_t entry, unsigned long nr_segments,
 
 /// Raw `reboot(2)` with the magic numbers filled in. Returns 0 or -errno.
 long ckjump_reboot(unsigned int cmd);
+
+/// The purgatory's machine code (see purgatory.S); `*size` receives its length.
+const void *_Nonnull ckjump_purgatory_code(size_t *_Nonnull size);
+
+/// Offset, inside the purgatory's code, of its parameter block: three
+/// little-endian u64 (boot_params address, 64-bit entry, address of the 16
+/// re-entry digits in the command line).
+size_t ckjump_purgatory_parameters_offset(void);
 
 #endif

@@ -1,0 +1,42 @@
+/// Random-access bytes: a file, a device, or an array in tests.
+///
+/// `read(at:count:)` returns exactly `count` bytes or throws; a read that
+/// would go past `size` is an error, never a short result.
+public protocol ByteSource {
+    /// Number of readable bytes.
+    var size: UInt64 { get }
+    /// The `count` bytes starting at byte `offset`.
+    func read(at offset: UInt64, count: Int) throws -> [UInt8]
+}
+
+/// Why a `ByteSource` could not serve a read.
+public enum ByteSourceError: Error, Equatable, CustomStringConvertible {
+    /// The bytes `[offset, offset + count)` are not all inside a source of `size` bytes.
+    case outOfBounds(offset: UInt64, count: Int, size: UInt64)
+
+    public var description: String {
+        switch self {
+        case let .outOfBounds(offset, count, size):
+            "cannot read \(count) bytes at byte \(offset): the source holds only \(size) bytes"
+        }
+    }
+}
+
+/// A `ByteSource` over bytes held in memory.
+public struct ArrayByteSource: ByteSource, Sendable, Equatable {
+    public var bytes: [UInt8]
+
+    public init(_ bytes: [UInt8]) {
+        self.bytes = bytes
+    }
+
+    public var size: UInt64 { UInt64(bytes.count) }
+
+    public func read(at offset: UInt64, count: Int) throws -> [UInt8] {
+        guard count >= 0, offset <= size, UInt64(count) <= size - offset else {
+            throw ByteSourceError.outOfBounds(offset: offset, count: count, size: size)
+        }
+        let start = Int(offset)
+        return Array(bytes[start..<start + count])
+    }
+}

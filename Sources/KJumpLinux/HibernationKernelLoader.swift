@@ -1,0 +1,104 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import KJumpCore
+import Logging
+import SystemPackage
+
+/// Loads the hibernation kernel for a preserve-context jump: gathers the
+/// running system's memory layout, plans the segments (KJumpCore), and
+/// calls `kexec_load`.
+public struct HibernationKernelLoader: Sendable {
+    /// Path of the hibernation kernel's bzImage.
+    public var kernelPath: String
+    /// The H region.
+    public var region: HibernationRegion
+    /// Free memory wanted beyond |R|.
+    public var memoryMarginBytes: UInt64 = 64 << 20
+    /// Why H is started: `kjump.role=` (`jump`, `hibernate`).
+    public var role: String
+    /// Words added to H's command line.
+    public var extraCommandLine: [String]
+
+    public init(kernelPath: String, region: HibernationRegion, role: String, extraCommandLine: [String]) {
+        self.kernelPath = kernelPath
+        self.region = region
+        self.role = role
+        self.extraCommandLine = extraCommandLine
+    }
+
+    /// Builds the plan from the running system, without loading anything.
+    public func plan() throws(JumpError) -> KexecJumpPlan {
+        let needed = region.totalBytes + memoryMarginBytes
+        let meminfo: MemoryInfo?
+        do { meminfo = MemoryInfo(parsing: try KernelFile.readText("/proc/meminfo")) } catch { throw .system(error) }
+        if let available = meminfo?.available, available < needed {
+            throw .notEnoughFreeMemory(available: available, needed: needed)
+        }
+        let kernel: BzImage
+        do {
+            kernel = try BzImage(parsing: try KernelFile.readBytes(kernelPath, limit: 512 << 20))
+        } catch let error as KJumpLinuxError {
+            throw .hibernationKernel(path: kernelPath, reason: error.description)
+        } catch {
+            throw .hibernationKernel(path: kernelPath, reason: "\(error)")
+        }
+        let firmware: [E820Entry]
+        let systemRAM: [PhysicalRange]
+        let vmcoreinfo: PhysicalRange
+        do {
+            firmware = try FirmwareMemoryMap.read()
+            let iomemText = try KernelFile.readText("/proc/iomem")
+            do { systemRAM = try IoMemoryMap(parsing: iomemText).systemRAM } catch {
+                throw KJumpLinuxError.malformed(path: "/proc/iomem", reason: error.description)
+            }
+            let location = try KernelFile.readText("/sys/kernel/vmcoreinfo").split(separator: " ")
+            guard location.count == 2, let address = UInt64(hex: location[0]), let size = UInt64(hex: location[1]) else {
+                throw KJumpLinuxError.malformed(path: "/sys/kernel/vmcoreinfo", reason: "expected \"<address> <size>\" in hex")
+            }
+            vmcoreinfo = PhysicalRange(start: address, end: address + size)
+        } catch let error as KJumpLinuxError {
+            throw .system(error)
+        } catch {
+            throw .system(.malformed(path: "/proc/iomem", reason: "\(error)"))
+        }
+        let planner = KexecJumpPlanner(region: region, kernel: kernel, purgatory: .shipped,
+                                       firmwareMemoryMap: firmware, systemRAM: systemRAM, vmcoreinfo: vmcoreinfo,
+                                       role: role, extraCommandLine: extraCommandLine)
+        do { return try planner.plan() } catch { throw .plan(error) }
+    }
+
+    /// Loads `plan` with `KEXEC_PRESERVE_CONTEXT`.
+    public func load(_ plan: KexecJumpPlan) throws(JumpError) {
+        do {
+            try Kexec.load(entry: plan.entry, segments: plan.segments, flags: Kexec.preserveContext)
+        } catch {
+            guard case .syscall(_, let errno) = error else { throw .system(error) }
+            throw .loadRefused(errno: errno, cause: Self.explain(errno))
+        }
+    }
+
+    /// What an errno from `kexec_load` most likely means here.
+    static func explain(_ errno: Errno) -> String {
+        switch errno {
+        case .notPermitted:
+            let disabled = KernelFile.probe("/proc/sys/kernel/kexec_load_disabled").text?.trimmingSpaces()
+            if disabled == "1" { return "kernel.kexec_load_disabled is 1, which lasts until the next boot" }
+            if let lockdown = KernelFile.probe("/sys/kernel/security/lockdown").text.flatMap(LockdownState.init(parsing:)),
+               !lockdown.allowsKexecLoad {
+                return "the kernel is locked down (\(lockdown.rawValue)), which forbids kexec_load"
+            }
+            return "kjump needs root (CAP_SYS_BOOT), and kexec_load must not be disabled (kjump doctor checks both)"
+        case .noFunction:
+            return "this kernel has no kexec support (CONFIG_KEXEC)"
+        case .invalidArgument:
+            return "the kernel rejected the plan, or lacks CONFIG_KEXEC_JUMP (needed for KEXEC_PRESERVE_CONTEXT)"
+        case .noMemory:
+            return "the kernel could not allocate pages for the H region's copy"
+        case .resourceBusy:
+            return "another kexec load is in progress"
+        default:
+            return "see kjump doctor"
+        }
+    }
+}

@@ -1,0 +1,22 @@
+import ArgumentParser
+import KJumpLinux
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `kjump jump-back`: in the hibernation kernel, return to the system kernel.
+struct JumpBackCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "jump-back",
+        abstract: "In the hibernation kernel: jump back into the system kernel.",
+        discussion: "Reads the re-entry point from kjump.reentry= on the command line (written by kjump's purgatory)."
+    )
+
+    func run() throws {
+        let context = try HibernationKernelContext.current()
+        print("kjump: jumping back to the system kernel at 0x\(String(context.reentryPoint, radix: 16))")
+        sync()
+        try context.jumpBack()
+        print("kjump: the system kernel jumped into the hibernation kernel again")
+    }
+}

@@ -1,0 +1,86 @@
+import ArgumentParser
+import KJumpCore
+import KJumpLinux
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `kjump jump`: a round trip into the hibernation kernel and back.
+struct JumpCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "jump",
+        abstract: "Jump into the hibernation kernel, optionally run a command there, and come back.",
+        discussion: """
+            Loads the hibernation kernel into the H region with \
+            kexec_load(KEXEC_PRESERVE_CONTEXT), freezes this system and jumps. \
+            The hibernation kernel runs --exec (if given), then jumps back; this \
+            system resumes where it was. Afterwards the kexec image is unloaded \
+            so that nothing can jump into stale code. Needs about the size of \
+            the H region in free memory.
+            """
+    )
+
+    @Option(name: .customLong("exec"), help: ArgumentHelp(
+        "A shell command to run in the hibernation kernel before jumping back.", valueName: "command"))
+    var command: String?
+
+    @OptionGroup var kernel: HibernationKernelOptions
+
+    @Flag(help: "Plan and print the segments, but do not load or jump.")
+    var dryRun = false
+
+    func validate() throws {
+        try kernel.validate()
+        if let command, command.contains("\"") {
+            throw ValidationError("--exec cannot contain double quotes (it travels on the kernel command line)")
+        }
+    }
+
+    func run() throws {
+        var extra = kernel.consoleArguments()
+        if let command { extra.append("kjump.exec=" + KernelCommandLine.quoted(command)) }
+        let loader = HibernationKernelLoader(kernelPath: kernel.path, region: kernel.region, role: "jump",
+                                             extraCommandLine: extra)
+        let plan = try loader.plan()
+        print(PlanDescription.render(plan, kernelPath: kernel.path))
+        if dryRun { return }
+        try loader.load(plan)
+        print("kjump: loaded; syncing filesystems and jumping")
+        sync()
+        let before = Clocks.now()
+        do {
+            try Kexec.jump()
+        } catch {
+            try? Kexec.unload(flags: Kexec.preserveContext)
+            throw JumpError.system(error)
+        }
+        let after = Clocks.now()
+        try? Kexec.unload(flags: Kexec.preserveContext)
+        print("kjump: back after \(after.seconds(since: before)); kexec image unloaded")
+    }
+}
+
+/// Options shared by the commands that start the hibernation kernel.
+struct HibernationKernelOptions: ParsableArguments {
+    @Option(name: .customLong("kernel"), help: ArgumentHelp(
+        "The hibernation kernel (a bzImage with kjump built in).", valueName: "path"))
+    var path = "/usr/lib/kjump/hibernation.bzImage"
+
+    @Option(name: .customLong("region-mib"), help: ArgumentHelp(
+        "Size of the hibernation kernel's memory block at 1 MiB, in MiB.", valueName: "MiB"))
+    var regionMiB: UInt64 = HibernationRegion.defaultMainBlockBytes >> 20
+
+    func validate() throws {
+        guard (64...4096).contains(regionMiB) else {
+            throw ValidationError("--region-mib must be between 64 and 4096")
+        }
+    }
+
+    var region: HibernationRegion { HibernationRegion(mainBlockBytes: regionMiB << 20) }
+
+    /// The running kernel's console= words, so the hibernation kernel prints where this one does.
+    func consoleArguments() -> [String] {
+        let text = KernelFile.probe("/proc/cmdline").text ?? ""
+        return KernelCommandLine(parsing: text).words.filter { $0.hasPrefix("console=") || $0 == "quiet" || $0.hasPrefix("loglevel=") }
+    }
+}

@@ -1,0 +1,35 @@
+# summary: three round trips system kernel -> hibernation kernel (kjump probe) -> back, then refusals
+# shellcheck shell=bash
+source "$LAB_DIR/lib/artefacts.sh"
+
+scenario_main() {
+    build_all || fail "building the lab artefacts failed (see $OUT/lab.log)"
+    local log="$OUT/system.log"
+    boot_system "$log" jump 900 || fail "the guest did not power off cleanly (QEMU status $?; $log)"
+    serial_has "$log" '^KJUMP-WORKLOAD-START rc=0' || fail "the workload did not start ($log)"
+    local clean trips probes
+    clean=$(tr -d '\r' < "$log" | sed 's/\x1b\[[0-9;]*[a-zA-Z]//g')
+    trips=$(grep -a -c '^KJUMP-JUMP rc=0' <<< "$clean")
+    [ "$trips" = 3 ] || fail "$trips of 3 round trips returned successfully ($log)"
+    probes=$(grep -a -c '^kjump probe: OK' <<< "$clean")
+    [ "$probes" = 3 ] || fail "kjump probe succeeded in $probes of 3 hibernation kernel runs ($log)"
+    [ "$(grep -a -c '^WORKLOAD-OK .*continued=yes' <<< "$clean")" = 5 ] \
+        || fail "the workload did not verify (continued) after every trip: $(grep -a -m1 '^WORKLOAD-FAIL' <<< "$clean")"
+    [ "$(grep -a -c '^WRITE-OK ' <<< "$clean")" = 3 ] || fail "writing to the ext4 disk failed after a trip ($log)"
+    [ "$(grep -a -c "^KJUMP-CPUS-ONLINE 0-$((KJUMP_GUEST_CPUS - 1))\$" <<< "$clean")" = 3 ] \
+        || [ "$KJUMP_GUEST_CPUS" = 1 ] || fail "not every CPU was online after each trip ($log)"
+    [ "$(grep -a -c '^KJUMP-KEXEC-LOADED 0' <<< "$clean")" = 4 ] || fail "a kexec image stayed loaded after a trip ($log)"
+    grep -a -q '^KJUMP-REFUSE-MEMORY rc=[1-9]' <<< "$clean" || fail "a jump without enough free memory was not refused ($log)"
+    grep -a -q 'only [0-9]* MiB of memory is available, but a jump needs' <<< "$clean" \
+        || fail "the free-memory refusal did not explain itself ($log)"
+    grep -a -q '^KJUMP-REFUSE-DISABLED rc=[1-9]' <<< "$clean" || fail "a jump with kexec_load disabled was not refused ($log)"
+    grep -a -q 'kernel.kexec_load_disabled is 1' <<< "$clean" || fail "the kexec_load_disabled refusal did not explain itself ($log)"
+    grep -a -q -E '^(\[[ 0-9.]+\] )?(Kernel panic|BUG:|Oops)' <<< "$clean" && fail "the kernel reported a bug ($log)"
+
+    # Figures: each trip's time as the system kernel saw it, and H's boot to /init.
+    local times mean h_boot
+    times=$(sed -n 's/^kjump: back after \([0-9.]*\) s.*/\1/p' <<< "$clean")
+    mean=$(awk '{ s += $1; n++ } END { if (n) printf "%.2f", s / n }' <<< "$times")
+    h_boot=$(sed -n 's/^KJUMP-H-INIT uptime=\([0-9.]*\).*/\1/p' <<< "$clean" | awk '{ s += $1; n++ } END { if (n) printf "%.2f", s / n }')
+    pass "trips=3 mean_round_trip_s=$mean h_boot_to_init_s=$h_boot trip_s=$(echo $times | tr ' ' ',')"
+}
