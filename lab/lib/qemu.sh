@@ -3,6 +3,9 @@
 # shellcheck shell=bash
 
 QEMU=${QEMU:-qemu-system-x86_64}
+# The guest CPU model; the default (max) has the AMD vendor under TCG.
+# KJUMP_QEMU_CPU=max,vendor=GenuineIntel tests the Intel paths (mwait_play_dead).
+KJUMP_QEMU_CPU=${KJUMP_QEMU_CPU:-max}
 
 # run_qemu LOG TIMEOUT_S KERNEL APPEND [extra qemu args...]
 # Boots KERNEL with APPEND, console on ttyS0 into LOG. Returns QEMU's status,
@@ -13,7 +16,7 @@ run_qemu() {
     local start rc=0
     start=$(date +%s.%N)
     timeout --kill-after=10 "$timeout_s" "$QEMU" \
-        -accel tcg -cpu max \
+        -accel tcg -cpu "${KJUMP_QEMU_CPU:-max}" \
         -m "$KJUMP_GUEST_MEM_MIB" -smp "$KJUMP_GUEST_CPUS" \
         -kernel "$kernel" -append "$append" \
         -display none -monitor none -no-reboot \
