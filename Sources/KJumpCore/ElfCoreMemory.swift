@@ -60,10 +60,7 @@ public struct ElfCoreMemory: PhysicalMemory {
     /// Reads `count` bytes at `physicalAddress`, across loads if needed;
     /// throws `PhysicalMemoryError.notPresent` with the first absent address.
     public func read(physicalAddress: UInt64, count: Int) throws -> [UInt8] {
-        let (end, overflow) = physicalAddress.addingReportingOverflow(UInt64(max(count, 0)))
-        guard count >= 0, !overflow else {
-            throw PhysicalMemoryError.invalidRange(address: physicalAddress, count: count)
-        }
+        let end = try checkedEnd(of: physicalAddress, count: count)
         var out: [UInt8] = []
         out.reserveCapacity(count)
         var address = physicalAddress

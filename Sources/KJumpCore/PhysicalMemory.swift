@@ -74,6 +74,14 @@ extension PhysicalMemory {
     }
 }
 
+/// The end of the read `[address, address + count)`; throws
+/// `PhysicalMemoryError.invalidRange` when `count` is negative or the range wraps.
+func checkedEnd(of address: UInt64, count: Int) throws -> UInt64 {
+    let (end, overflow) = address.addingReportingOverflow(UInt64(max(count, 0)))
+    guard count >= 0, !overflow else { throw PhysicalMemoryError.invalidRange(address: address, count: count) }
+    return end
+}
+
 /// `0x`-prefixed lowercase hexadecimal, as kernel messages write addresses.
 func hexText(_ value: UInt64) -> String {
     "0x" + String(value, radix: 16)

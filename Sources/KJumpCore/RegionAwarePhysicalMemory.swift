@@ -62,10 +62,7 @@ public struct RegionAwarePhysicalMemory: PhysicalMemory {
     public var backedUpPageCount: Int { backups.count }
 
     public func read(physicalAddress: UInt64, count: Int) throws -> [UInt8] {
-        let (end, overflow) = physicalAddress.addingReportingOverflow(UInt64(max(count, 0)))
-        guard count >= 0, !overflow else {
-            throw PhysicalMemoryError.invalidRange(address: physicalAddress, count: count)
-        }
+        let end = try checkedEnd(of: physicalAddress, count: count)
         var out: [UInt8] = []
         out.reserveCapacity(count)
         var runStart: UInt64?   // pending bytes to read from base in one call

@@ -10,7 +10,7 @@ public enum JumpError: Error, Sendable, CustomStringConvertible {
     case loadRefused(errno: Errno, cause: String)
     case jumpFailed(errno: Errno)
     case system(KJumpLinuxError)
-    case notInHibernationKernel(missing: String)
+    case notInHibernationKernel(HibernationKernelContextError)
 
     public var description: String {
         switch self {
@@ -26,8 +26,8 @@ public enum JumpError: Error, Sendable, CustomStringConvertible {
             "the jump into the hibernation kernel failed (reboot(LINUX_REBOOT_CMD_KEXEC): \(errno))"
         case .system(let error):
             error.description
-        case .notInHibernationKernel(let missing):
-            "this is not a hibernation kernel started by kjump: \(missing) is missing from /proc/cmdline"
+        case .notInHibernationKernel(let error):
+            error.description
         }
     }
 }

@@ -7,6 +7,8 @@ public enum KJumpLinuxError: Error, Sendable, Equatable, CustomStringConvertible
     case open(path: String, errno: Errno)
     /// `read(2)` of `path` failed.
     case read(path: String, errno: Errno)
+    /// `write(2)` (or `fsync(2)`) of `path` failed.
+    case write(path: String, errno: Errno)
     /// `stat(2)` of `path` failed.
     case stat(path: String, errno: Errno)
     /// `path` is not in the gzip format, or is damaged.
@@ -20,6 +22,7 @@ public enum KJumpLinuxError: Error, Sendable, Equatable, CustomStringConvertible
         switch self {
         case .open(let path, let errno): "cannot open \(path): \(errno)"
         case .read(let path, let errno): "cannot read \(path): \(errno)"
+        case .write(let path, let errno): "cannot write \(path): \(errno)"
         case .stat(let path, let errno): "cannot stat \(path): \(errno)"
         case .gzip(let path, let reason): "cannot decompress \(path): \(reason)"
         case .syscall(let name, let errno): "\(name) failed: \(errno)"

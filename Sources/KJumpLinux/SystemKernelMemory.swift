@@ -8,13 +8,19 @@ public struct SystemKernelMemory {
     public let outsideRegion: ElfCoreMemory
     /// All of A's RAM, as A sees it.
     public let regionAware: RegionAwarePhysicalMemory
+    /// When recording: every page read from the ELF core, for `PageRecording`.
+    public let recorder: RecordingPhysicalMemory?
 
-    /// Opens `vmcore` and walks the kexec indirection list.
-    public static func open(vmcore: String, context: HibernationKernelContext) throws -> SystemKernelMemory {
+    /// Opens `vmcore` and walks the kexec indirection list. With `recording`,
+    /// every page read (the control page, the indirection list, backup pages…)
+    /// is kept in `recorder`.
+    public static func open(vmcore: String, context: HibernationKernelContext,
+                            recording: Bool = false) throws -> SystemKernelMemory {
         let source = try FileByteSource(path: vmcore)
         let outside = try ElfCoreMemory(source: source)
-        let aware = try RegionAwarePhysicalMemory(base: outside, region: HibernationRegion(ranges: context.region),
+        let recorder = recording ? RecordingPhysicalMemory(base: outside) : nil
+        let aware = try RegionAwarePhysicalMemory(base: recorder ?? outside, region: context.region,
                                                   reentryPoint: context.reentryPoint)
-        return SystemKernelMemory(outsideRegion: outside, regionAware: aware)
+        return SystemKernelMemory(outsideRegion: outside, regionAware: aware, recorder: recorder)
     }
 }

@@ -27,21 +27,13 @@ struct DoctorCommand: ParsableCommand {
         "The partition or disk hibernation images go to.", valueName: "device"))
     var resumeDevice: String?
 
-    @Option(name: .customLong("region-mib"), help: ArgumentHelp(
-        "Size of the hibernation kernel's memory block at 1 MiB, in MiB.", valueName: "MiB"))
-    var regionMiB: UInt64 = HibernationRegion.defaultMainBlockBytes >> 20
-
-    func validate() throws {
-        guard (64...4096).contains(regionMiB) else {
-            throw ValidationError("--region-mib must be between 64 and 4096")
-        }
-    }
+    @OptionGroup var regionOptions: RegionOptions
 
     func run() throws {
         let logger = Logger(label: "kjump.doctor")
         let facts = SystemFactsReader().read(resumeDevicePath: resumeDevice)
         logger.debug("facts gathered", metadata: ["release": "\(facts.kernelRelease)"])
-        let report = Doctor(region: HibernationRegion(mainBlockBytes: regionMiB << 20)).evaluate(facts)
+        let report = Doctor(region: regionOptions.region).evaluate(facts)
         print(json ? report.renderJSON() : report.renderText())
         if !report.passed { throw ExitCode.failure }
     }

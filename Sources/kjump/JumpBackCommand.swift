@@ -1,4 +1,5 @@
 import ArgumentParser
+import KJumpCore
 import KJumpLinux
 #if canImport(Glibc)
 import Glibc

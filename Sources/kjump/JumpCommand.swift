@@ -66,17 +66,11 @@ struct HibernationKernelOptions: ParsableArguments {
         "The hibernation kernel (a bzImage with kjump built in).", valueName: "path"))
     var path = "/usr/lib/kjump/hibernation.bzImage"
 
-    @Option(name: .customLong("region-mib"), help: ArgumentHelp(
-        "Size of the hibernation kernel's memory block at 1 MiB, in MiB.", valueName: "MiB"))
-    var regionMiB: UInt64 = HibernationRegion.defaultMainBlockBytes >> 20
+    @OptionGroup var regionOptions: RegionOptions
 
-    func validate() throws {
-        guard (64...4096).contains(regionMiB) else {
-            throw ValidationError("--region-mib must be between 64 and 4096")
-        }
-    }
+    func validate() throws { try regionOptions.validate() }
 
-    var region: HibernationRegion { HibernationRegion(mainBlockBytes: regionMiB << 20) }
+    var region: HibernationRegion { regionOptions.region }
 
     /// The running kernel's console= words, so the hibernation kernel prints where this one does.
     func consoleArguments() -> [String] {

@@ -9,7 +9,11 @@ echo "KJUMP-WORKLOAD-START rc=$?"
 kjump-workload verify --state-dir /tmp/workload
 for trip in 1 2 3; do
     echo "KJUMP-TRIP-BEGIN $trip"
-    kjump jump --exec "kjump probe"
+    # The first trip also records the pages the probe read onto the raw
+    # resume disk, for the unit tests' replay (lab/out/jump/probe.kjpages).
+    probe="kjump probe"
+    [ "$trip" = 1 ] && probe="kjump probe --record /dev/vdb"
+    kjump jump --exec "$probe"
     echo "KJUMP-JUMP rc=$?"
     kjump-workload verify --state-dir /tmp/workload
     kjump-workload write-check --dir /data

@@ -68,16 +68,18 @@ build_hibernation_kernel() {
     kdir=$("$LAB_DIR/build-kernel" hibernation)
     cpio_hash=$(sha256sum < "$out/hibernation-initramfs.cpio" | cut -c1-16)
     cached="$kdir/images/$cpio_hash/bzImage"
-    if [ ! -f "$cached" ]; then
-        log "embedding the initramfs into the hibernation kernel"
-        local src
-        src="$kdir/build/$(sed -n 's/^CONFIG_INITRAMFS_SOURCE="\(.*\)"$/\1/p' "$kdir/config")"
-        cp "$out/hibernation-initramfs.cpio" "$src"
-        make -s -C "$(readlink -f "$kdir/build/source")" O="$kdir/build" ARCH=x86_64 -j"$(nproc)" bzImage \
-            >"$out/embed.log" 2>&1 || { tail -30 "$out/embed.log" >&2; die "relinking the hibernation kernel failed"; }
-        mkdir -p "$(dirname "$cached")"
-        cp "$kdir/build/arch/x86/boot/bzImage" "$cached.tmp" && mv "$cached.tmp" "$cached"
-    fi
+    # The cached build tree is shared: one embedding at a time.
+    (
+        flock 9
+        if [ ! -f "$cached" ]; then
+            log "embedding the initramfs into the hibernation kernel"
+            cp "$out/hibernation-initramfs.cpio" "$kdir/build/kjump-initramfs.cpio"
+            make -s -C "$(readlink -f "$kdir/build/source")" O="$kdir/build" ARCH=x86_64 -j"$(nproc)" bzImage \
+                >"$out/embed.log" 2>&1 || { tail -30 "$out/embed.log" >&2; die "relinking the hibernation kernel failed"; }
+            mkdir -p "$(dirname "$cached")"
+            cp "$kdir/build/arch/x86/boot/bzImage" "$cached.tmp" && mv "$cached.tmp" "$cached"
+        fi
+    ) 9>"$kdir/embed.lock" || exit 1
     cp "$cached" "$out/hibernation-bzImage"
 }
 

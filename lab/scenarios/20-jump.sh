@@ -26,6 +26,13 @@ scenario_main() {
     grep -a -q 'kernel.kexec_load_disabled is 1' <<< "$clean" || fail "the kexec_load_disabled refusal did not explain itself ($log)"
     grep -a -q -E '^(\[[ 0-9.]+\] )?(Kernel panic|BUG:|Oops)' <<< "$clean" && fail "the kernel reported a bug ($log)"
 
+    # The page recording the first probe left on the resume disk.
+    local length
+    length=$(od -An -t u8 -j 8 -N 8 "$OUT/resume.img" | tr -d ' ')
+    [ "$(head -c 8 "$OUT/resume.img")" = KJPAGES1 ] && [ "$length" -gt 0 ] 2>/dev/null \
+        || fail "the probe left no page recording on the resume disk ($log)"
+    head -c "$length" "$OUT/resume.img" > "$OUT/probe.kjpages"
+
     # Figures: each trip's time as the system kernel saw it, and H's boot to /init.
     local times mean h_boot
     times=$(sed -n 's/^kjump: back after \([0-9.]*\) s.*/\1/p' <<< "$clean")
