@@ -17,7 +17,7 @@ public enum JumpError: Error, Sendable, CustomStringConvertible {
         case .notEnoughFreeMemory(let available, let needed):
             "only \(available >> 20) MiB of memory is available, but a jump needs \(needed >> 20) MiB (the H region plus a margin): the system kernel must keep a copy of the H region while the hibernation kernel runs. Free some memory (or echo 3 > /proc/sys/vm/drop_caches) and try again"
         case .hibernationKernel(let path, let reason):
-            "cannot use \(path) as the hibernation kernel: \(reason)"
+            "cannot use \(path) as the hibernation kernel: \(reason). Install kjump's hibernation kernel there, or pass --kernel PATH"
         case .plan(let error):
             "cannot lay out the hibernation kernel: \(error)"
         case .loadRefused(let errno, let cause):

@@ -89,4 +89,23 @@ struct KJumpBinary {
         #expect(result.status == 64)
         #expect(result.stderr.contains("--region-mib must be between 64 and 4096"))
     }
+
+    @Test func jumpWithAMissingKernelSaysWhatToDo() throws {
+        let result = try KJumpBinary.run(["jump", "--kernel", "/nonexistent/bzImage", "--dry-run"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("cannot use /nonexistent/bzImage as the hibernation kernel")
+                || result.stderr.contains("of memory is available"))
+    }
+
+    @Test func probeOutsideTheHibernationKernelRefuses() throws {
+        let result = try KJumpBinary.run(["probe"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("this is not a hibernation kernel started by kjump: kjump.role= is missing"))
+    }
+
+    @Test func execWithQuotesIsAUsageError() throws {
+        let result = try KJumpBinary.run(["jump", "--exec", "echo \"hi\"", "--dry-run"])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("--exec cannot contain double quotes"))
+    }
 }
