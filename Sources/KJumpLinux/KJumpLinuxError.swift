@@ -15,6 +15,8 @@ public enum KJumpLinuxError: Error, Sendable, Equatable, CustomStringConvertible
     case gzip(path: String, reason: String)
     /// A system call failed.
     case syscall(name: String, errno: Errno)
+    /// A write to physical memory outside the ranges it may touch was refused.
+    case outsideAllowedMemory(address: UInt64)
     /// A kernel-provided file does not say what it should.
     case malformed(path: String, reason: String)
 
@@ -26,6 +28,7 @@ public enum KJumpLinuxError: Error, Sendable, Equatable, CustomStringConvertible
         case .stat(let path, let errno): "cannot stat \(path): \(errno)"
         case .gzip(let path, let reason): "cannot decompress \(path): \(reason)"
         case .syscall(let name, let errno): "\(name) failed: \(errno)"
+        case .outsideAllowedMemory(let address): "refusing to write physical address 0x\(String(address, radix: 16)): it is not the system kernel's memory outside the H region"
         case .malformed(let path, let reason): "\(path) is not in the expected format: \(reason)"
         }
     }
