@@ -17,11 +17,16 @@ let package = Package(
     ],
     targets: [
         // Pure Swift: parsing, models, planning. No system calls.
-        .target(name: "KJumpCore"),
+        // Compression and hashing (pure computation) come from C libraries.
+        .target(name: "KJumpCore", dependencies: ["CLZ4", "CZstd", "CXXHash"]),
         // C shims for what Swift cannot call directly (raw syscalls, later the purgatory).
         .target(name: "CKJump"),
         // zlib, for /proc/config.gz. Debian: zlib1g-dev.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // lz4, zstd and xxHash (XXH3), for the image format. Debian: liblz4-dev, libzstd-dev, libxxhash-dev.
+        .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
         // The only layer that talks to the kernel.
         .target(
             name: "KJumpLinux",

@@ -7,7 +7,7 @@ import Testing
 @Suite struct PhysicalMemoryWriterTests {
     func makeFile(bytes: Int) throws -> String {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("kjump-devmem-\(UUID().uuidString)").path
-        FileManager.default.createFile(atPath: path, contents: Data(repeating: 0xee, count: bytes))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(repeating: 0xee, count: bytes))
         return path
     }
 

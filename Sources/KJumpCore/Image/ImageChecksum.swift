@@ -1,0 +1,50 @@
+import CXXHash
+
+/// The checksums of the image format, all from xxHash's XXH3 (seed 0):
+/// XXH3-64 for every structure and frame, XXH3-128 to name the system
+/// kernel's VMCOREINFO. They detect corruption and mix-ups, not tampering.
+public enum ImageChecksum {
+    /// XXH3-64 of `bytes`.
+    public static func xxh3(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        XXH3_64bits(bytes.baseAddress, bytes.count)
+    }
+
+    /// XXH3-64 of `bytes`.
+    public static func xxh3(_ bytes: [UInt8]) -> UInt64 {
+        bytes.withUnsafeBytes { xxh3($0) }
+    }
+
+    /// XXH3-64 of `bytes`.
+    public static func xxh3(_ bytes: ArraySlice<UInt8>) -> UInt64 {
+        bytes.withUnsafeBytes { xxh3($0) }
+    }
+
+    /// XXH3-128 of `bytes` in xxHash's canonical form (big-endian: the high
+    /// 64 bits first), as `xxh128sum` prints it.
+    public static func xxh128(_ bytes: [UInt8]) -> ImageHash128 {
+        let hash = bytes.withUnsafeBytes { XXH3_128bits($0.baseAddress, $0.count) }
+        var out = ImageByteWriter(capacity: 16)
+        out.put(hash.high64.byteSwapped)   // little-endian bytes of the swapped value = big-endian bytes
+        out.put(hash.low64.byteSwapped)
+        return ImageHash128(bytes: out.bytes)
+    }
+}
+
+/// A 128-bit hash, kept as the 16 bytes of its canonical (big-endian) form.
+public struct ImageHash128: Sendable, Hashable, CustomStringConvertible {
+    public let bytes: [UInt8]
+
+    /// `bytes` must hold exactly 16 bytes.
+    public init(bytes: [UInt8]) {
+        precondition(bytes.count == 16, "a 128-bit hash is 16 bytes, not \(bytes.count)")
+        self.bytes = bytes
+    }
+
+    /// All zero: "not recorded".
+    public static let zero = ImageHash128(bytes: [UInt8](repeating: 0, count: 16))
+
+    /// 32 lowercase hexadecimal digits, as `xxh128sum` prints them.
+    public var description: String {
+        bytes.map { $0 < 16 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+    }
+}

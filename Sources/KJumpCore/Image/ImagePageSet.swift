@@ -1,0 +1,292 @@
+/// What an extent of the page set stands for.
+public enum ImageExtentKind: UInt32, Sendable, CaseIterable, CustomStringConvertible {
+    /// Pages stored in frames (compressed or raw), in address order.
+    case data = 1
+    /// Pages that were all zeros: not stored; the restorer writes zeros there.
+    case zero = 2
+
+    public var description: String {
+        switch self {
+        case .data: "data"
+        case .zero: "zero"
+        }
+    }
+}
+
+/// A run of physical pages of one kind. Pages in no extent are excluded
+/// (free pages, or filtered by a dump level): they are not part of the image.
+public struct ImageExtent: Sendable, Equatable, CustomStringConvertible {
+    /// Physical address of the first page.
+    public var address: UInt64
+    public var pageCount: UInt64
+    public var kind: ImageExtentKind
+
+    public init(address: UInt64, pageCount: UInt64, kind: ImageExtentKind) {
+        self.address = address
+        self.pageCount = pageCount
+        self.kind = kind
+    }
+
+    /// The first address after the extent for pages of `pageSize` bytes.
+    public func end(pageSize: Int) -> UInt64 { address + pageCount * UInt64(pageSize) }
+
+    public var description: String { "\(imageHex(address)) +\(pageCount) pages \(kind)" }
+}
+
+/// One frame as the index lists it. The data pages of all data extents,
+/// taken in address order, form one stream; frame *k* holds pages
+/// `firstPage ..< firstPage + pageCount` of that stream.
+public struct ImageFrameEntry: Sendable, Equatable {
+    /// Byte offset of the frame (its 64-byte header) in the image; a multiple of 4096.
+    public var fileOffset: UInt64
+    /// Index of the frame's first page in the stream of data pages.
+    public var firstPage: UInt64
+    /// Physical address of the frame's first page.
+    public var physicalAddress: UInt64
+    public var pageCount: Int
+    /// Bytes of the payload as stored (compressed, or raw).
+    public var storedSize: Int
+    /// The codec the payload is stored with.
+    public var codec: ImageCompression
+    /// XXH3-64 of the uncompressed pages.
+    public var uncompressedChecksum: UInt64
+    /// XXH3-64 of the stored payload.
+    public var storedChecksum: UInt64
+
+    public init(fileOffset: UInt64, firstPage: UInt64, physicalAddress: UInt64, pageCount: Int, storedSize: Int,
+                codec: ImageCompression, uncompressedChecksum: UInt64, storedChecksum: UInt64) {
+        self.fileOffset = fileOffset
+        self.firstPage = firstPage
+        self.physicalAddress = physicalAddress
+        self.pageCount = pageCount
+        self.storedSize = storedSize
+        self.codec = codec
+        self.uncompressedChecksum = uncompressedChecksum
+        self.storedChecksum = storedChecksum
+    }
+
+    /// Bytes the frame occupies in the image: header, payload and padding to 4 KiB.
+    public var lengthOnDisk: Int { ImageFormat.roundUp(ImageFrameHeader.size + storedSize) }
+}
+
+/// The index: written after the frames, located and checksummed by the
+/// trailer. Layout (little-endian):
+/// ```
+/// 0   8  magic "KJUMPIDX"
+/// 8   8  extent count e
+/// 16  8  frame count f
+/// 24  8  reserved, zero
+/// 32  e × 24: u64 address, u64 page count, u32 kind (1 data, 2 zero), u32 reserved
+/// …   f × 56: u64 file offset, u64 first page, u64 physical address, u32 page count,
+///             u32 stored size, u16 codec, u16 + u32 reserved, u64 XXH3-64 uncompressed,
+///             u64 XXH3-64 stored
+/// ```
+/// padded with zeros to a multiple of 4096 on disk (the trailer records the unpadded length).
+struct ImageIndex: Equatable {
+    static let headerSize = 32
+    static let extentSize = 24
+    static let frameSize = 56
+
+    var extents: [ImageExtent]
+    var frames: [ImageFrameEntry]
+
+    static func length(extents: Int, frames: Int) -> Int {
+        headerSize + extents * extentSize + frames * frameSize
+    }
+
+    func encoded() -> [UInt8] {
+        var out = ImageByteWriter(capacity: Self.length(extents: extents.count, frames: frames.count))
+        out.put(ImageFormat.indexMagic)
+        out.put(UInt64(extents.count))
+        out.put(UInt64(frames.count))
+        out.put(UInt64(0))
+        for extent in extents {
+            out.put(extent.address)
+            out.put(extent.pageCount)
+            out.put(extent.kind.rawValue)
+            out.put(UInt32(0))
+        }
+        for frame in frames {
+            out.put(frame.fileOffset)
+            out.put(frame.firstPage)
+            out.put(frame.physicalAddress)
+            out.put(UInt32(frame.pageCount))
+            out.put(UInt32(frame.storedSize))
+            out.put(frame.codec.rawValue)
+            out.put(UInt16(0))
+            out.put(UInt32(0))
+            out.put(frame.uncompressedChecksum)
+            out.put(frame.storedChecksum)
+        }
+        return out.bytes
+    }
+
+    /// Decodes the index found at byte `offset` (for messages). Checks the
+    /// structure only; `validate` checks it against the header and trailer.
+    init(decoding bytes: [UInt8], offset: UInt64) throws(ImageError) {
+        guard bytes.count >= Self.headerSize, Array(bytes[0..<8]) == ImageFormat.indexMagic else {
+            throw .indexCorrupt(offset: offset, reason: "it does not start with \"KJUMPIDX\"")
+        }
+        let extentCount = bytes.imageLoad(UInt64.self, at: 8)
+        let frameCount = bytes.imageLoad(UInt64.self, at: 16)
+        guard extentCount <= UInt64(bytes.count), frameCount <= UInt64(bytes.count),
+              Self.length(extents: Int(extentCount), frames: Int(frameCount)) == bytes.count else {
+            throw .indexCorrupt(offset: offset, reason: "\(extentCount) extents and \(frameCount) frames do not fill its \(bytes.count) bytes")
+        }
+        var extents: [ImageExtent] = []
+        extents.reserveCapacity(Int(extentCount))
+        var frames: [ImageFrameEntry] = []
+        frames.reserveCapacity(Int(frameCount))
+        let failure: ImageError? = bytes.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> ImageError? in
+            var position = Self.headerSize
+            for number in 0..<Int(extentCount) {
+                let rawKind = raw.imageLoad(UInt32.self, at: position + 16)
+                guard let kind = ImageExtentKind(rawValue: rawKind) else {
+                    return .indexCorrupt(offset: offset + UInt64(position), reason: "extent \(number) has the unknown kind \(rawKind)")
+                }
+                extents.append(ImageExtent(address: raw.imageLoad(UInt64.self, at: position),
+                                           pageCount: raw.imageLoad(UInt64.self, at: position + 8), kind: kind))
+                position += Self.extentSize
+            }
+            for number in 0..<Int(frameCount) {
+                let rawCodec = raw.imageLoad(UInt16.self, at: position + 32)
+                guard let codec = ImageCompression(rawValue: rawCodec) else {
+                    return .indexCorrupt(offset: offset + UInt64(position), reason: "frame \(number) has the unknown codec \(rawCodec)")
+                }
+                frames.append(ImageFrameEntry(fileOffset: raw.imageLoad(UInt64.self, at: position),
+                                              firstPage: raw.imageLoad(UInt64.self, at: position + 8),
+                                              physicalAddress: raw.imageLoad(UInt64.self, at: position + 16),
+                                              pageCount: Int(raw.imageLoad(UInt32.self, at: position + 24)),
+                                              storedSize: Int(raw.imageLoad(UInt32.self, at: position + 28)),
+                                              codec: codec,
+                                              uncompressedChecksum: raw.imageLoad(UInt64.self, at: position + 40),
+                                              storedChecksum: raw.imageLoad(UInt64.self, at: position + 48)))
+                position += Self.frameSize
+            }
+            return nil
+        }
+        if let failure { throw failure }
+        self.extents = extents
+        self.frames = frames
+    }
+
+    init(extents: [ImageExtent], frames: [ImageFrameEntry]) {
+        self.extents = extents
+        self.frames = frames
+    }
+
+    /// The chain checksum: XXH3-64 over the header checksum followed by each
+    /// frame's uncompressed and stored checksums, in frame order, all as
+    /// little-endian u64. A frame removed, added, reordered or taken from
+    /// another image changes it.
+    static func chainChecksum(headerChecksum: UInt64, frames: [ImageFrameEntry]) -> UInt64 {
+        var out = ImageByteWriter(capacity: 8 + 16 * frames.count)
+        out.put(headerChecksum)
+        for frame in frames {
+            out.put(frame.uncompressedChecksum)
+            out.put(frame.storedChecksum)
+        }
+        return ImageChecksum.xxh3(out.bytes)
+    }
+
+    /// Checks the page set and the frame list against each other, the header and the trailer.
+    func validate(header: ImageHeader, headerChecksum: UInt64, trailer: ImageTrailer) throws(ImageError) {
+        let offset = trailer.indexOffset
+        func fail(_ reason: String) -> ImageError { .indexCorrupt(offset: offset, reason: reason) }
+        let pageSize = UInt64(header.pageSize)
+        guard UInt64(extents.count) == trailer.extentCount, UInt64(frames.count) == trailer.frameCount else {
+            throw fail("it lists \(extents.count) extents and \(frames.count) frames but the trailer counts \(trailer.extentCount) and \(trailer.frameCount)")
+        }
+        var previousEnd: UInt64 = 0
+        var dataPages: UInt64 = 0, zeroPages: UInt64 = 0
+        for (number, extent) in extents.enumerated() {
+            guard extent.pageCount > 0, extent.address % pageSize == 0, extent.address >= previousEnd else {
+                throw fail("extent \(number) (\(extent)) is empty, unaligned, or not above the previous extent's end \(imageHex(previousEnd))")
+            }
+            let (bytes, overflowMultiply) = extent.pageCount.multipliedReportingOverflow(by: pageSize)
+            let (end, overflowAdd) = extent.address.addingReportingOverflow(bytes)
+            guard !overflowMultiply, !overflowAdd else { throw fail("extent \(number) (\(extent)) runs past the 64-bit address space") }
+            previousEnd = end
+            switch extent.kind {
+            case .data: dataPages += extent.pageCount
+            case .zero: zeroPages += extent.pageCount
+            }
+        }
+        guard dataPages == trailer.dataPages, zeroPages == trailer.zeroPages else {
+            throw fail("its extents hold \(dataPages) data and \(zeroPages) zero pages but the trailer counts \(trailer.dataPages) and \(trailer.zeroPages)")
+        }
+
+        let maximumPages = header.frameInputBytes / header.pageSize
+        var expectedOffset = trailer.framesOffset
+        var nextPage: UInt64 = 0
+        var storedBytes: UInt64 = 0, rawFrames: UInt64 = 0
+        var extentCursor = DataPageCursor(extents: extents, pageSize: pageSize)
+        for (number, frame) in frames.enumerated() {
+            let uncompressed = frame.pageCount * header.pageSize
+            guard frame.fileOffset == expectedOffset else {
+                throw fail("frame \(number) is at byte \(imageHex(frame.fileOffset)), not right after the previous frame at \(imageHex(expectedOffset))")
+            }
+            guard frame.firstPage == nextPage, frame.pageCount >= 1, frame.pageCount <= maximumPages else {
+                throw fail("frame \(number) holds pages \(frame.firstPage)+\(frame.pageCount) of the data stream; expected page \(nextPage) and 1 to \(maximumPages) pages")
+            }
+            let storedOK = frame.codec == .none ? frame.storedSize == uncompressed : frame.storedSize < uncompressed
+            guard storedOK else {
+                throw fail("frame \(number) stores \(frame.storedSize) bytes with codec \(frame.codec) for \(uncompressed) bytes of pages")
+            }
+            guard let address = extentCursor.address(ofDataPage: frame.firstPage), address == frame.physicalAddress else {
+                throw fail("frame \(number) claims physical address \(imageHex(frame.physicalAddress)) for data page \(frame.firstPage), which the extents do not place there")
+            }
+            nextPage += UInt64(frame.pageCount)
+            expectedOffset += UInt64(frame.lengthOnDisk)
+            storedBytes += UInt64(frame.storedSize)
+            if frame.codec == .none { rawFrames += 1 }
+        }
+        guard nextPage == dataPages else {
+            throw fail("its frames hold \(nextPage) pages but its extents \(dataPages) data pages")
+        }
+        guard expectedOffset == trailer.framesOffset + trailer.framesLength else {
+            throw fail("its frames end at byte \(imageHex(expectedOffset)) but the trailer says \(imageHex(trailer.framesOffset + trailer.framesLength))")
+        }
+        guard storedBytes == trailer.storedBytes, rawFrames == trailer.rawFrames else {
+            throw fail("its frames store \(storedBytes) bytes (\(rawFrames) raw frames) but the trailer counts \(trailer.storedBytes) (\(trailer.rawFrames))")
+        }
+        let chain = Self.chainChecksum(headerChecksum: headerChecksum, frames: frames)
+        guard chain == trailer.chainChecksum else {
+            throw .trailerCorrupt(offset: trailer.offset, reason: "the chain checksum over the header and the \(frames.count) frames is \(imageChecksumText(chain)) but the trailer records \(imageChecksumText(trailer.chainChecksum)); frames are missing, extra or from another image")
+        }
+    }
+}
+
+/// Maps indexes in the data-page stream to physical addresses, for
+/// ascending queries (one pass over the extents in all).
+struct DataPageCursor {
+    private let extents: [ImageExtent]
+    private let pageSize: UInt64
+    private var extentIndex = 0
+    private var firstPageOfExtent: UInt64 = 0
+
+    init(extents: [ImageExtent], pageSize: UInt64) {
+        self.extents = extents
+        self.pageSize = pageSize
+        skipToData()
+    }
+
+    private mutating func skipToData() {
+        while extentIndex < extents.count, extents[extentIndex].kind != .data { extentIndex += 1 }
+    }
+
+    /// The physical address of data page `page`; `page` must not decrease between calls.
+    mutating func address(ofDataPage page: UInt64) -> UInt64? {
+        while extentIndex < extents.count {
+            let extent = extents[extentIndex]
+            if page < firstPageOfExtent { return nil }
+            if page < firstPageOfExtent + extent.pageCount {
+                return extent.address + (page - firstPageOfExtent) * pageSize
+            }
+            firstPageOfExtent += extent.pageCount
+            extentIndex += 1
+            skipToData()
+        }
+        return nil
+    }
+}

@@ -1,0 +1,141 @@
+/// A run of pages as `ImageReader.forEachRun` delivers it.
+public struct ImageRun: Sendable {
+    /// Physical address of the first page.
+    public var address: UInt64
+    public var pageCount: UInt64
+    public var kind: ImageExtentKind
+    /// The pages' bytes for `.data` (`pageCount × pageSize` bytes); nil for `.zero`.
+    public var bytes: ArraySlice<UInt8>?
+}
+
+extension ImageReader {
+    /// Reads every frame and checks its header against the index, the
+    /// checksum of its stored bytes, its decompression and the checksum of
+    /// its pages. Throws the first bad frame's `ImageError.frameCorrupt`
+    /// (frame number, file offset, physical address) or a read error.
+    @discardableResult
+    public func verify() throws -> ImageSummary {
+        try forEachFrame { _, _, _ in }
+        return summary
+    }
+
+    /// Calls `body` for the image's pages in ascending physical order: zero
+    /// runs without bytes, data runs with their decompressed bytes (a data
+    /// extent longer than a frame comes in several runs). Every frame is
+    /// checked as in `verify` before its pages are handed out; the first bad
+    /// frame ends the walk with its error. Frames are decompressed ahead on
+    /// the workers while `body` runs.
+    public func forEachRun(_ body: (ImageRun) throws -> Void) throws {
+        let pageSize = header.pageSize
+        var extentIndex = 0
+        var pagesIntoExtent: UInt64 = 0
+        func emitZeroRuns() throws {
+            while extentIndex < extents.count, extents[extentIndex].kind == .zero {
+                let extent = extents[extentIndex]
+                try body(ImageRun(address: extent.address, pageCount: extent.pageCount, kind: .zero, bytes: nil))
+                extentIndex += 1
+            }
+        }
+        try forEachFrame { _, frame, pages in
+            var done = 0
+            while done < frame.pageCount {
+                try emitZeroRuns()
+                let extent = extents[extentIndex]   // a data extent: the index was validated
+                let take = Int(min(extent.pageCount - pagesIntoExtent, UInt64(frame.pageCount - done)))
+                let start = pages.startIndex + done * pageSize
+                try body(ImageRun(address: extent.address + pagesIntoExtent * UInt64(pageSize), pageCount: UInt64(take),
+                                  kind: .data, bytes: pages[start..<start + take * pageSize]))
+                done += take
+                pagesIntoExtent += UInt64(take)
+                if pagesIntoExtent == extent.pageCount {
+                    extentIndex += 1
+                    pagesIntoExtent = 0
+                }
+            }
+        }
+        try emitZeroRuns()
+    }
+
+    /// Calls `body(number, entry, pages)` for every frame in order, with its
+    /// checked, decompressed pages.
+    func forEachFrame(_ body: (Int, ImageFrameEntry, ArraySlice<UInt8>) throws -> Void) throws {
+        let options = readerOptions
+        let pipeline = OrderedWorkPipeline<ImageFrameCodec, ArraySlice<UInt8>>(
+            workers: options.workers, capacity: options.maxFramesInFlight, label: "kjump.image.decompress") { ImageFrameCodec() }
+        let frames = self.frames
+        let pageSize = header.pageSize
+        var nextToRead = 0
+        for number in frames.indices {
+            while nextToRead < frames.count, !pipeline.isFull {
+                // One read for as many consecutive frames as fit in a chunk and in the pipeline.
+                let first = frames[nextToRead]
+                var last = nextToRead
+                while last + 1 < frames.count, last + 1 - nextToRead < pipeline.capacity - pipeline.inFlight,
+                      frames[last + 1].fileOffset + UInt64(frames[last + 1].lengthOnDisk) - first.fileOffset <= UInt64(options.readChunkBytes) {
+                    last += 1
+                }
+                let end = frames[last].fileOffset + UInt64(frames[last].lengthOnDisk)
+                let what = last == nextToRead ? "frame \(nextToRead)" : "frames \(nextToRead)–\(last)"
+                let bytes = try read(what, at: first.fileOffset, count: Int(end - first.fileOffset))
+                for frameNumber in nextToRead...last {
+                    let entry = frames[frameNumber]
+                    let start = Int(entry.fileOffset - first.fileOffset)
+                    let frameBytes = bytes[start..<start + entry.lengthOnDisk]
+                    pipeline.submit { codec in
+                        try Self.decode(frame: frameNumber, entry: entry, bytes: frameBytes, pageSize: pageSize, codec: codec)
+                    }
+                }
+                nextToRead = last + 1
+            }
+            let pages = try pipeline.takeOldest()!.get()
+            try body(number, frames[number], pages)
+        }
+    }
+
+    /// Checks one frame read from the image and returns its pages.
+    static func decode(frame number: Int, entry: ImageFrameEntry, bytes: ArraySlice<UInt8>, pageSize: Int,
+                       codec: ImageFrameCodec) throws -> ArraySlice<UInt8> {
+        func corrupt(_ reason: String) -> ImageError {
+            .frameCorrupt(frame: number, offset: entry.fileOffset, physicalAddress: entry.physicalAddress, reason: reason)
+        }
+        let size = entry.pageCount * pageSize
+        let payloadStart = bytes.startIndex + ImageFrameHeader.size
+        let payload = bytes[payloadStart..<payloadStart + entry.storedSize]
+        let problem: ImageError? = bytes.withUnsafeBytes { raw in
+            guard let header = ImageFrameHeader(loading: raw) else {
+                return corrupt("its header does not start with \"KJFR\" and a known codec")
+            }
+            let expected = ImageFrameHeader(codec: entry.codec, number: UInt64(number), firstPage: entry.firstPage,
+                                            physicalAddress: entry.physicalAddress, pageCount: entry.pageCount,
+                                            uncompressedSize: size, storedSize: entry.storedSize,
+                                            uncompressedChecksum: entry.uncompressedChecksum, storedChecksum: entry.storedChecksum)
+            guard header == expected else {
+                return corrupt("its header (frame \(header.number), \(header.pageCount) pages at \(imageHex(header.physicalAddress)), \(header.storedSize) bytes \(header.codec)) disagrees with the index (frame \(number), \(entry.pageCount) pages at \(imageHex(entry.physicalAddress)), \(entry.storedSize) bytes \(entry.codec))")
+            }
+            return nil
+        }
+        if let problem { throw problem }
+        let storedChecksum = ImageChecksum.xxh3(payload)
+        guard storedChecksum == entry.storedChecksum else {
+            throw corrupt("the checksum of its \(entry.storedSize) stored bytes is \(imageChecksumText(storedChecksum)) but the index records \(imageChecksumText(entry.storedChecksum))")
+        }
+        if entry.codec == .none {
+            // Stored raw: the payload is the pages, and its checksum was the pages' checksum.
+            guard entry.uncompressedChecksum == entry.storedChecksum else {
+                throw corrupt("it is stored raw but records different checksums for its stored and its uncompressed bytes")
+            }
+            return payload
+        }
+        var failure: String?
+        let pages = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+            failure = payload.withUnsafeBytes { codec.decompress($0, into: UnsafeMutableRawBufferPointer(buffer), codec: entry.codec) }
+            initialized = failure == nil ? size : 0
+        }
+        if let failure { throw corrupt(failure) }
+        let checksum = ImageChecksum.xxh3(pages)
+        guard checksum == entry.uncompressedChecksum else {
+            throw corrupt("the checksum of its \(size) decompressed bytes is \(imageChecksumText(checksum)) but the index records \(imageChecksumText(entry.uncompressedChecksum))")
+        }
+        return pages[...]
+    }
+}

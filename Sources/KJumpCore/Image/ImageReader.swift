@@ -1,0 +1,173 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// What the first blocks of an image say, whatever its state: enough for
+/// `kjump inspect` to describe an unfinished image, and for the restorer
+/// to decide before it reads anything else.
+public struct ImageProbe: Sendable, Equatable {
+    public var header: ImageHeader
+    /// The checksum the header records (and matches).
+    public var headerChecksum: UInt64
+    /// Bytes of the encoded header.
+    public var headerLength: Int
+    public var state: ImageStateBlock
+}
+
+/// Reads and checks a kjump image from any `ByteSource`.
+///
+/// Opening checks everything except the frames' contents: the header
+/// (magic, version, checksum), the state block (checksum, bound to the
+/// header, committed or consumed), the trailer (checksum, bound to the
+/// header) and the index (checksum, consistency with the trailer, the chain
+/// checksum over the header and all frames). `verify` and `forEachRun` then
+/// check every frame as they read it. Reads are of whole frames, several
+/// frames at a time (`Options.readChunkBytes`), at 4 KiB-aligned offsets.
+///
+/// The reader is used from one thread; decompression runs on
+/// `Options.workers` serial queues, at most `maxFramesInFlight` frames ahead.
+public final class ImageReader {
+    public struct Options: Sendable {
+        /// Decompression threads; 0 decompresses on the caller's thread. Default: active processors.
+        public var workers: Int
+        /// Frames read ahead and being decompressed, at most. Default: 2 × workers (at least 2).
+        public var maxFramesInFlight: Int
+        /// Bytes of consecutive frames read from the source in one call.
+        public var readChunkBytes: Int
+
+        public init(workers: Int = ImageWriter.Options.defaultWorkers, maxFramesInFlight: Int? = nil,
+                    readChunkBytes: Int = 4 << 20) {
+            self.workers = max(workers, 0)
+            self.maxFramesInFlight = max(maxFramesInFlight ?? 2 * workers, 2)
+            self.readChunkBytes = max(readChunkBytes, ImageFormat.blockSize)
+        }
+    }
+
+    public let header: ImageHeader
+    public let headerChecksum: UInt64
+    public let headerLength: Int
+    /// The state block as read at open.
+    public let state: ImageStateBlock
+    public let trailer: ImageTrailer
+    /// The page set, in ascending address order.
+    public let extents: [ImageExtent]
+    /// Every frame, in file (and data-page) order.
+    public let frames: [ImageFrameEntry]
+    public let summary: ImageSummary
+    /// Where the state block is; KJumpLinux rewrites it there (`state.consumed(at:).encoded()`).
+    public var stateBlockOffset: UInt64 { ImageStateBlock.offset }
+
+    private let source: any ByteSource
+    private let options: Options
+
+    /// Reads and checks the header and state block only. Works on images
+    /// in any state; throws `ImageError` for an empty, foreign, newer,
+    /// truncated or corrupt start, or a state block of another image.
+    public static func probe(_ source: any ByteSource) throws -> ImageProbe {
+        let block = ImageFormat.blockSize
+        let first = try read(source, "header block", at: 0, count: Int(min(source.size, UInt64(block))))
+        if first.count < 8 || Array(first[0..<8]) != ImageFormat.headerMagic {
+            throw first.allSatisfy({ $0 == 0 }) ? ImageError.empty : ImageError.foreign(magic: Array(first.prefix(8)))
+        }
+        if first.count < block { throw ImageError.truncated(what: "header block", offset: 0, count: block, sourceSize: source.size) }
+        let length = try ImageHeader.headerLength(inFirstBlock: first)
+        var headerBytes = Array(first.prefix(length))
+        if length > block {
+            headerBytes += try read(source, "header continuation", at: ImageFormat.headerContinuationOffset, count: length - block)
+        }
+        let header = try ImageHeader(decoding: headerBytes)
+        let checksum = ImageHeader.recordedChecksum(headerBytes)
+        let state = try ImageStateBlock(decoding: read(source, "state block", at: ImageStateBlock.offset, count: ImageStateBlock.size))
+        guard state.imageID == header.imageID, state.headerChecksum == checksum else {
+            throw state.imageID == header.imageID
+                ? ImageError.stateCorrupt(offset: ImageStateBlock.offset + 40, reason: "it names header checksum \(imageChecksumText(state.headerChecksum)) but the header's is \(imageChecksumText(checksum))")
+                : ImageError.stale(what: "state block", offset: ImageStateBlock.offset, found: state.imageID, expected: header.imageID)
+        }
+        return ImageProbe(header: header, headerChecksum: checksum, headerLength: length, state: state)
+    }
+
+    /// Opens a committed (or consumed) image and checks its structure.
+    /// Throws `ImageError.notCommitted` for an image whose writer never finished.
+    public init(source: any ByteSource, options: Options = Options()) throws {
+        let probe = try Self.probe(source)
+        guard probe.state.state != .writing else { throw ImageError.notCommitted(probe.state.state) }
+        let header = probe.header
+        let block = UInt64(ImageFormat.blockSize)
+        let framesOffset = ImageFormat.framesOffset(headerLength: probe.headerLength)
+        let length = probe.state.imageLength
+        guard length % block == 0, length >= framesOffset + 2 * block else {
+            throw ImageError.stateCorrupt(offset: ImageStateBlock.offset + 48, reason: "the image length \(length) is not a multiple of \(block) of at least \(framesOffset + 2 * block) bytes")
+        }
+        let trailerOffset = length - block
+        let trailer = try ImageTrailer(decoding: Self.read(source, "trailer", at: trailerOffset, count: Int(block)), offset: trailerOffset)
+        guard trailer.imageID == header.imageID else {
+            throw ImageError.stale(what: "trailer", offset: trailerOffset, found: trailer.imageID, expected: header.imageID)
+        }
+        guard trailer.headerChecksum == probe.headerChecksum else {
+            throw ImageError.trailerCorrupt(offset: trailerOffset, reason: "it names header checksum \(imageChecksumText(trailer.headerChecksum)) but the header's is \(imageChecksumText(probe.headerChecksum))")
+        }
+        let (framesEnd, overflow) = trailer.framesOffset.addingReportingOverflow(trailer.framesLength)
+        guard trailer.framesOffset == framesOffset, !overflow, trailer.indexOffset == framesEnd, trailer.indexOffset % block == 0,
+              trailer.indexLength >= UInt64(ImageIndex.headerSize), trailer.indexLength <= trailerOffset,
+              trailer.indexOffset <= trailerOffset - trailer.indexLength,
+              ImageFormat.roundUp(trailer.indexOffset + trailer.indexLength) == trailerOffset else {
+            throw ImageError.trailerCorrupt(offset: trailerOffset, reason: "its layout (frames at \(imageHex(trailer.framesOffset)) + \(trailer.framesLength), index at \(imageHex(trailer.indexOffset)) + \(trailer.indexLength)) does not fit an image whose frames start at \(imageHex(framesOffset)) and whose trailer is at \(imageHex(trailerOffset))")
+        }
+        guard trailer.uncompressedBytes == trailer.dataPages &* UInt64(header.pageSize) else {
+            throw ImageError.trailerCorrupt(offset: trailerOffset, reason: "\(trailer.dataPages) data pages cannot hold \(trailer.uncompressedBytes) bytes")
+        }
+        let indexBytes = try Self.read(source, "index", at: trailer.indexOffset, count: Int(trailer.indexLength))
+        let indexChecksum = ImageChecksum.xxh3(indexBytes)
+        guard indexChecksum == trailer.indexChecksum else {
+            throw ImageError.indexCorrupt(offset: trailer.indexOffset, reason: "its checksum is \(imageChecksumText(indexChecksum)) but the trailer records \(imageChecksumText(trailer.indexChecksum))")
+        }
+        let index = try ImageIndex(decoding: indexBytes, offset: trailer.indexOffset)
+        try index.validate(header: header, headerChecksum: probe.headerChecksum, trailer: trailer)
+
+        self.source = source
+        self.options = options
+        self.header = header
+        self.headerChecksum = probe.headerChecksum
+        self.headerLength = probe.headerLength
+        self.state = probe.state
+        self.trailer = trailer
+        self.extents = index.extents
+        self.frames = index.frames
+        self.summary = ImageSummary(header: header, trailer: trailer, imageBytes: length)
+    }
+
+    /// Throws `ImageError.notResumable` unless this is a committed
+    /// hibernation image. (The caller still compares the system kernel
+    /// identity and the firmware memory map with the machine's.)
+    public func checkResumable() throws {
+        guard header.kind == .hibernation else {
+            throw ImageError.notResumable(reason: "it is a \(header.kind) image, not a hibernation image")
+        }
+        switch state.state {
+        case .committed:
+            return
+        case .consumed:
+            let when = state.consumedAt.map { " at unix time \($0)" } ?? ""
+            throw ImageError.notResumable(reason: "it was already consumed\(when); an image is resumed at most once")
+        case .writing:
+            throw ImageError.notCommitted(.writing)
+        }
+    }
+
+    /// Reads `count` bytes at `offset`, turning a read past the end into `ImageError.truncated`.
+    static func read(_ source: any ByteSource, _ what: String, at offset: UInt64, count: Int) throws -> [UInt8] {
+        do {
+            return try source.read(at: offset, count: count)
+        } catch ByteSourceError.outOfBounds {
+            throw ImageError.truncated(what: what, offset: offset, count: count, sourceSize: source.size)
+        }
+    }
+
+    func read(_ what: String, at offset: UInt64, count: Int) throws -> [UInt8] {
+        try Self.read(source, what, at: offset, count: count)
+    }
+
+    var readerOptions: Options { options }
+}

@@ -1,0 +1,104 @@
+/// The trailer: the last 4 KiB block of a committed image, at
+/// `imageLength − 4096` (the length is recorded by the committed state
+/// block). It seals the image: counts, the index's place and checksum, and
+/// the chain checksum over the header and every frame. An image without a
+/// valid trailer is never resumed.
+///
+/// Layout (little-endian, the rest of the block zero):
+/// ```
+/// 0    8  magic "KJUMPEND"
+/// 8    8  XXH3-64 of the 4096-byte block with this field zeroed
+/// 16  16  image ID
+/// 32   8  header checksum
+/// 40   8  chain checksum (XXH3-64 of header checksum ‖ per frame: uncompressed, stored checksum)
+/// 48   8  frames offset
+/// 56   8  frames length (bytes, padding included)
+/// 64   8  index offset
+/// 72   8  index length (bytes, unpadded)
+/// 80   8  XXH3-64 of the index bytes
+/// 88   8  frame count
+/// 96   8  extent count
+/// 104  8  data pages
+/// 112  8  zero pages
+/// 120  8  uncompressed bytes (data pages × page size)
+/// 128  8  stored bytes (sum of frame payloads)
+/// 136  8  raw frames (stored with codec none)
+/// ```
+public struct ImageTrailer: Sendable, Equatable {
+    public static let size = ImageFormat.blockSize
+
+    /// Byte offset of the trailer in the image.
+    public var offset: UInt64
+    public var imageID: ImageID
+    public var headerChecksum: UInt64
+    public var chainChecksum: UInt64
+    public var framesOffset: UInt64
+    public var framesLength: UInt64
+    public var indexOffset: UInt64
+    public var indexLength: UInt64
+    public var indexChecksum: UInt64
+    public var frameCount: UInt64
+    public var extentCount: UInt64
+    public var dataPages: UInt64
+    public var zeroPages: UInt64
+    public var uncompressedBytes: UInt64
+    public var storedBytes: UInt64
+    public var rawFrames: UInt64
+
+    init(offset: UInt64, imageID: ImageID, headerChecksum: UInt64, chainChecksum: UInt64,
+         framesOffset: UInt64, framesLength: UInt64, indexOffset: UInt64, indexLength: UInt64, indexChecksum: UInt64,
+         frameCount: UInt64, extentCount: UInt64, dataPages: UInt64, zeroPages: UInt64,
+         uncompressedBytes: UInt64, storedBytes: UInt64, rawFrames: UInt64) {
+        self.offset = offset
+        self.imageID = imageID
+        self.headerChecksum = headerChecksum
+        self.chainChecksum = chainChecksum
+        self.framesOffset = framesOffset
+        self.framesLength = framesLength
+        self.indexOffset = indexOffset
+        self.indexLength = indexLength
+        self.indexChecksum = indexChecksum
+        self.frameCount = frameCount
+        self.extentCount = extentCount
+        self.dataPages = dataPages
+        self.zeroPages = zeroPages
+        self.uncompressedBytes = uncompressedBytes
+        self.storedBytes = storedBytes
+        self.rawFrames = rawFrames
+    }
+
+    /// Exactly `size` bytes.
+    func encoded() -> [UInt8] {
+        var out = ImageByteWriter(capacity: Self.size)
+        out.put(ImageFormat.trailerMagic)
+        out.put(UInt64(0))
+        out.put(imageID.bytes)
+        for value in [headerChecksum, chainChecksum, framesOffset, framesLength, indexOffset, indexLength, indexChecksum,
+                      frameCount, extentCount, dataPages, zeroPages, uncompressedBytes, storedBytes, rawFrames] {
+            out.put(value)
+        }
+        out.zeros(Self.size - out.count)
+        out.set(ImageChecksum.xxh3(out.bytes), at: 8)
+        return out.bytes
+    }
+
+    /// Decodes the trailer block read at `offset`.
+    init(decoding bytes: [UInt8], offset: UInt64) throws(ImageError) {
+        guard bytes.count == Self.size, Array(bytes[0..<8]) == ImageFormat.trailerMagic else {
+            throw .trailerCorrupt(offset: offset, reason: "it does not start with \"KJUMPEND\"; the image is truncated or was never finished")
+        }
+        let recorded = bytes.imageLoad(UInt64.self, at: 8)
+        var zeroed = bytes
+        zeroed.imageStore(UInt64(0), at: 8)
+        let computed = ImageChecksum.xxh3(zeroed)
+        guard recorded == computed else {
+            throw .trailerCorrupt(offset: offset, reason: "its checksum is \(imageChecksumText(computed)) but it records \(imageChecksumText(recorded))")
+        }
+        func field(_ number: Int) -> UInt64 { bytes.imageLoad(UInt64.self, at: 32 + 8 * number) }
+        self.init(offset: offset, imageID: ImageID(bytes: Array(bytes[16..<32])),
+                  headerChecksum: field(0), chainChecksum: field(1), framesOffset: field(2), framesLength: field(3),
+                  indexOffset: field(4), indexLength: field(5), indexChecksum: field(6), frameCount: field(7),
+                  extentCount: field(8), dataPages: field(9), zeroPages: field(10), uncompressedBytes: field(11),
+                  storedBytes: field(12), rawFrames: field(13))
+    }
+}
