@@ -108,4 +108,33 @@ struct KJumpBinary {
         #expect(result.status == 64)
         #expect(result.stderr.contains("--exec cannot contain double quotes"))
     }
+
+    static let imageFixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../KJumpCoreTests/Fixtures/image-v1-lz4.kjimg").standardized.path
+
+    @Test func inspectShowsHeaderStateAndCounts() throws {
+        let result = try KJumpBinary.run(["inspect", Self.imageFixture])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("state      committed"))
+        #expect(result.stdout.contains("pages      10 data + 103 zero"))
+        #expect(result.stdout.contains("kernel     6.12.117-kjump"))
+    }
+
+    @Test func verifyPassesAnIntactImageAndNamesTheDamageInACorruptOne() throws {
+        let ok = try KJumpBinary.run(["verify", Self.imageFixture])
+        #expect(ok.status == 0)
+        #expect(ok.stdout.hasSuffix("3 frames, 113 pages: OK\n"))
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: Self.imageFixture)))
+        // Flip one byte in the payload of frame 1 (at byte 0x3000, after its 64-byte header).
+        let frameOffset = 3 * 4096 + 64 + 100
+        bytes[frameOffset] ^= 0xff
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kjump-corrupt-\(UUID().uuidString).kjimg").path
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let bad = try KJumpBinary.run(["verify", path])
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains("frame 1 at byte 0x3000 (pages from physical address 0x102000) is corrupt"))
+        #expect(!bad.stdout.contains("OK"))
+    }
 }
+

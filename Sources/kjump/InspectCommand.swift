@@ -1,0 +1,45 @@
+import ArgumentParser
+import KJumpCore
+import KJumpLinux
+
+/// `kjump inspect`: what an image holds.
+struct InspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Show an image's header, state, page counts and compression.",
+        discussion: "Reads the header, the state block, the trailer and the index; does not check the frames (see 'kjump verify')."
+    )
+
+    @Argument(help: ArgumentHelp("The image: a file or a block device.", valueName: "image"))
+    var image: String
+
+    func run() throws {
+        let source = try FileByteSource(path: image)
+        let probe = try ImageReader.probe(source)
+        guard probe.state.state != .writing else {
+            print(ImageDescription.render(header: probe.header, state: probe.state, summary: nil))
+            print("the image was never committed: its writer stopped before the end")
+            throw ExitCode.failure
+        }
+        let reader = try ImageReader(source: source)
+        print(ImageDescription.render(header: reader.header, state: reader.state, summary: reader.summary))
+    }
+}
+
+/// `kjump verify`: every checksum of an image.
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check every checksum of an image: header, state, index, trailer and each frame.",
+        discussion: "Exits 0 only when the image is committed and intact."
+    )
+
+    @Argument(help: ArgumentHelp("The image: a file or a block device.", valueName: "image"))
+    var image: String
+
+    func run() throws {
+        let reader = try ImageReader(source: try FileByteSource(path: image))
+        let summary = try reader.verify()
+        print("kjump verify: \(image): \(summary.frameCount) frames, \(summary.dataPages + summary.zeroPages) pages: OK")
+    }
+}
