@@ -2,11 +2,11 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help deps build release test unit-test lab-test demo clean
+.PHONY: help deps build release test unit-test lab-test vmcore-test demo clean
 
 help:
 	@echo "make demo       install what is missing, build everything, run the demo scenario"
-	@echo "make test       unit tests (swift test) and every lab scenario in QEMU"
+	@echo "make test       unit tests (swift test), every lab scenario in QEMU, tests on a real vmcore"
 	@echo "make deps       install the Debian packages the build and the lab need"
 	@echo "make build      debug build of kjump"
 	@echo "make release    static release build of kjump (.build/release/kjump)"
@@ -26,7 +26,13 @@ unit-test:
 lab-test:
 	lab/run-all
 
-test: unit-test lab-test
+# The paging and page-filter tests on a real vmcore of the lab's system kernel
+# (skipped by plain `swift test` when lab/out/vmcore/vmcore.elf is absent).
+vmcore-test:
+	lab/vmcore
+	swift test --filter RealVmcore
+
+test: unit-test lab-test vmcore-test
 
 demo: deps
 	lab/demo

@@ -29,7 +29,7 @@ scenario_main() {
     boot_hibernation_alone "$hlog" 300 || fail "the hibernation kernel guest did not power off cleanly (QEMU status $?; $hlog)"
     serial_has "$hlog" '^KJUMP-H-INIT ' || fail "the hibernation kernel never reached /init ($hlog)"
     local version h_init
-    version=$(serial_value "$hlog" KJUMP-H-VERSION)
+    version=$(serial_value "$hlog" KJUMP-H-VERSION | cut -d" " -f1)
     [ -n "$version" ] || fail "kjump did not print its version in the hibernation kernel ($hlog)"
     h_init=$(serial_value "$hlog" KJUMP-H-INIT | sed 's/uptime=//')
 
