@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help deps build release test unit-test lab-test vmcore-test demo clean
+.PHONY: help deps build release test unit-test lab-test vmcore-test bench demo clean
 
 help:
 	@echo "make demo       install what is missing, build everything, run the demo scenario"
@@ -32,7 +32,11 @@ vmcore-test:
 	lab/vmcore
 	swift test --filter RealVmcore
 
-test: unit-test lab-test vmcore-test
+# kjump against the reference tools, side by side (tables end with a RATIO line).
+bench:
+	lab/bench dump
+
+test: unit-test lab-test vmcore-test bench
 
 demo: deps
 	lab/demo

@@ -77,6 +77,8 @@ public struct ElfCoreMemory: PhysicalMemory {
                 guard bytes.count == wanted else {
                     throw PhysicalMemoryError.shortRead(address: address, expected: wanted, got: bytes.count)
                 }
+                // The common case, one piece that covers the whole read: no copy.
+                if out.isEmpty && fileChunkEnd == end { return bytes }
                 out += bytes
                 if fileChunkEnd < chunkEnd {
                     out += [UInt8](repeating: 0, count: Int(chunkEnd - fileChunkEnd))

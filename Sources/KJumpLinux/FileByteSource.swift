@@ -34,22 +34,26 @@ public final class FileByteSource: ByteSource, @unchecked Sendable {
         guard count >= 0, offset <= size, UInt64(count) <= size - offset else {
             throw ByteSourceError.outOfBounds(offset: offset, count: count, size: size)
         }
-        var result = [UInt8](repeating: 0, count: count)
+        // The buffer is filled by pread before anyone reads it: no zeroing first.
         var done = 0
-        while done < count {
-            let n: Int
-            do {
-                n = try result.withUnsafeMutableBytes { buffer in
-                    try descriptor.read(fromAbsoluteOffset: Int64(offset) + Int64(done),
-                                        into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...]),
-                                        retryOnInterrupt: true)
+        var failure: Errno?
+        let result = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            let raw = UnsafeMutableRawBufferPointer(buffer)
+            while done < count {
+                do {
+                    let n = try descriptor.read(fromAbsoluteOffset: Int64(offset) + Int64(done),
+                                                into: UnsafeMutableRawBufferPointer(rebasing: raw[done...]),
+                                                retryOnInterrupt: true)
+                    if n == 0 { break }
+                    done += n
+                } catch {
+                    failure = (error as? Errno) ?? .ioError
+                    break
                 }
-            } catch {
-                throw KJumpLinuxError.read(path: path, errno: (error as? Errno) ?? .ioError)
             }
-            if n == 0 { break }
-            done += n
+            initialized = done
         }
+        if let failure { throw KJumpLinuxError.read(path: path, errno: failure) }
         guard done == count else { throw ByteSourceError.outOfBounds(offset: offset, count: count, size: size) }
         return result
     }

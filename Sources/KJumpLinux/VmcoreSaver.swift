@@ -1,0 +1,85 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import KJumpCore
+
+/// `kjump save`: a vmcore (a file, or /proc/vmcore in a capture kernel) to a
+/// kjump image, filtered at a dump level and compressed.
+public struct VmcoreSaver {
+    public var source: String
+    public var destination: String
+    public var level: DumpLevel
+    public var compression: ImageCompression
+    public var kind: ImageKind
+    public var workers: Int
+
+    public init(source: String, destination: String, level: DumpLevel, compression: ImageCompression,
+                kind: ImageKind, workers: Int = ImageWriter.Options.defaultWorkers) {
+        self.source = source
+        self.destination = destination
+        self.level = level
+        self.compression = compression
+        self.kind = kind
+        self.workers = workers
+    }
+
+    /// What a save produced, for the caller to print.
+    public struct Result: Sendable {
+        public var statistics: ImageSaver.Statistics
+        public var summary: ImageSummary
+        public var classification: PageClassCounts?
+        public var seconds: Double
+    }
+
+    public func run(progress: ProgressMeter? = nil) throws -> Result {
+        let start = Clocks.now()
+        let input = try FileByteSource(path: source)
+        let core = try ElfCoreFile(parsing: input)
+        let memory = ElfCoreMemory(core: core, source: input)
+        guard let note = core.note(named: VmcoreInfo.noteName), let info = VmcoreInfo(notes: [note]) else {
+            throw VmcoreSaverError.noVmcoreinfo(path: source)
+        }
+        let ranges = memory.ranges.map {
+            PhysicalRange(start: $0.start & ~0xfff, end: ($0.end + 0xfff) & ~0xfff)
+        }
+
+        // Free, cache and user pages come from mem_map; zero pages from their contents.
+        var excluded: [PhysicalRange] = []
+        var counts: PageClassCounts?
+        if !level.subtracting(.zero).isEmpty {
+            let space = try KernelAddressSpace(vmcoreInfo: info, memory: memory)
+            let classification = try MemMapScanner(vmcoreInfo: info, addressSpace: space).classify(ramRanges: ranges)
+            excluded = classification.excludedRanges(at: level)
+            counts = classification.counts
+        }
+
+        let header = ImageHeader(
+            imageID: ImageID(bytes: SystemRandom.bytes(16)), kind: kind, createdAt: Int64(time(nil)),
+            compression: compression,
+            systemKernel: SystemKernelIdentity(osRelease: info.osRelease ?? "unknown", vmcoreinfo: note.descriptor),
+            reentryPoint: 0, hibernationRegion: HibernationRegion(ranges: []), firmwareMemoryMap: [],
+            resumeCommandLine: "", notes: [ImageNote(key: "dump-level", value: "\(level.rawValue)"),
+                                           ImageNote(key: "source", value: source)])
+        let sink = try FileImageSink(path: destination)
+        let writer = try ImageWriter(header: header, sink: sink, options: .init(workers: workers))
+        let statistics = try ImageSaver(recordZeroPages: level.contains(.zero))
+            .save(memory: memory, ranges: ranges, excluded: excluded, into: writer) { progress?.update($0) }
+        let summary = try writer.finish(committedAt: Int64(time(nil)))
+        try sink.truncateRegularFile(to: summary.imageBytes)
+        progress?.finish()
+        let seconds = Double(Clocks.now().monotonic - start.monotonic) / 1e9
+        return Result(statistics: statistics, summary: summary, classification: counts, seconds: seconds)
+    }
+}
+
+/// Why a vmcore could not be saved.
+public enum VmcoreSaverError: Error, CustomStringConvertible {
+    case noVmcoreinfo(path: String)
+
+    public var description: String {
+        switch self {
+        case .noVmcoreinfo(let path):
+            "\(path) has no VMCOREINFO note, so its pages cannot be classified (a QEMU dump needs -device vmcoreinfo and a guest kernel with CONFIG_FW_CFG_SYSFS)"
+        }
+    }
+}

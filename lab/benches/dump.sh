@@ -1,0 +1,70 @@
+# lab/bench dump: kjump save versus makedumpfile on one vmcore of the lab's
+# system kernel (1 GiB guest, 256 MiB workload; made by lab/vmcore), dump
+# level 31, each setting run several times; the vmcore is read once first so
+# every run starts from the page cache. Last line:
+#   RATIO time=<kjump/makedumpfile> size=<kjump/makedumpfile>
+# comparing the fastest kjump setting with the fastest makedumpfile setting.
+# shellcheck shell=bash
+
+BENCH_RUNS=${KJUMP_BENCH_RUNS:-5}
+
+# seconds COMMAND...: wall seconds of one run (output discarded).
+seconds() {
+    local start end
+    start=$(date +%s.%N)
+    "$@" >/dev/null 2>&1 || return 1
+    end=$(date +%s.%N)
+    echo "$end - $start" | bc
+}
+
+# best_of N COMMAND...: the fastest of N runs.
+best_of() {
+    local n=$1 best= t
+    shift
+    for _ in $(seq "$n"); do
+        t=$(seconds "$@") || return 1
+        if [ -z "$best" ] || [ "$(echo "$t < $best" | bc)" = 1 ]; then best=$t; fi
+    done
+    printf '%.3f' "$best"
+}
+
+bench_main() {
+    local vmcore="${KJUMP_LAB_OUT:-$LAB_DIR/out}/vmcore/vmcore.elf"
+    [ -f "$vmcore" ] || "$LAB_DIR/vmcore" >&2 || { echo "bench dump: lab/vmcore failed"; exit 1; }
+    command -v makedumpfile >/dev/null || { echo "bench dump: makedumpfile is not installed (lab/deps)"; exit 1; }
+    build_kjump "$OUT/bin"
+    local kjump="$OUT/bin/kjump" size_mib
+    size_mib=$(( $(stat -c %s "$vmcore") >> 20 ))
+
+    cat "$vmcore" > /dev/null
+    local cat_s
+    cat_s=$(best_of "$BENCH_RUNS" sh -c "cat '$vmcore' > /dev/null")
+
+    printf '%-34s %9s %10s %12s\n' "tool (dump level 31)" "seconds" "MiB out" "pages kept"
+    printf '%-34s %9s %10s %12s\n' "cat vmcore > /dev/null ($size_mib MiB)" "$cat_s" "-" "-"
+    local best_k= best_k_size= best_m= best_m_size= name t bytes pages
+    for codec in lz4 zstd; do
+        name="kjump save --compress $codec"
+        t=$(best_of "$BENCH_RUNS" "$kjump" save --from "$vmcore" --to "$OUT/kjump-$codec.kjimg" --compress "$codec" --dump-level 31) \
+            || { echo "bench dump: kjump save failed"; exit 1; }
+        bytes=$(stat -c %s "$OUT/kjump-$codec.kjimg")
+        pages=$("$kjump" inspect "$OUT/kjump-$codec.kjimg" | sed -n 's/^pages *\([0-9]*\) data.*/\1/p')
+        printf '%-34s %9s %10s %12s\n' "$name" "$t" "$(echo "scale=1; $bytes / 1048576" | bc)" "$pages"
+        if [ -z "$best_k" ] || [ "$(echo "$t < $best_k" | bc)" = 1 ]; then best_k=$t; best_k_size=$bytes; fi
+    done
+    for flag in -l -z; do
+        name="makedumpfile $flag -d 31"
+        rm -f "$OUT/makedumpfile$flag.dump"
+        t=$(best_of "$BENCH_RUNS" sh -c "rm -f '$OUT/makedumpfile$flag.dump'; makedumpfile $flag -d 31 '$vmcore' '$OUT/makedumpfile$flag.dump'") \
+            || { echo "bench dump: makedumpfile $flag failed"; exit 1; }
+        bytes=$(stat -c %s "$OUT/makedumpfile$flag.dump")
+        pages=$(makedumpfile $flag -d 31 --message-level 31 "$vmcore" "$OUT/makedumpfile-count.dump" 2>&1 \
+                | sed -n 's/^ *Remaining pages *: *\([0-9]*\).*/\1/p' | head -1)
+        rm -f "$OUT/makedumpfile-count.dump"
+        printf '%-34s %9s %10s %12s\n' "$name" "$t" "$(echo "scale=1; $bytes / 1048576" | bc)" "${pages:--}"
+        if [ -z "$best_m" ] || [ "$(echo "$t < $best_m" | bc)" = 1 ]; then best_m=$t; best_m_size=$bytes; fi
+    done
+    echo "(best of $BENCH_RUNS runs each, warm page cache; Debian's makedumpfile has zstd disabled: -z writes pages uncompressed)"
+    echo "kjump's best run reads the vmcore at $(echo "scale=0; $size_mib / $best_k" | bc) MiB/s: $(echo "scale=0; 100 * $cat_s / $best_k" | bc)% of cat's speed"
+    echo "RATIO time=$(echo "scale=3; $best_k / $best_m" | bc | sed 's/^\./0./') size=$(echo "scale=3; $best_k_size / $best_m_size" | bc | sed 's/^\./0./')"
+}
