@@ -145,8 +145,14 @@ public struct Doctor: Sendable {
     }
 
     func resumeDevice(_ facts: SystemFacts) -> DoctorCheck {
+        resumeDeviceCheck(facts.resumeDevice, memory: facts.memory)
+    }
+
+    /// The resume device check alone: it must exist, be a block device, and be
+    /// neither mounted nor active swap; smaller than the memory in use only warns.
+    public func resumeDeviceCheck(_ device: SystemFacts.ResumeDevice?, memory: MemoryInfo?) -> DoctorCheck {
         let name = "resume device"
-        guard let device = facts.resumeDevice else {
+        guard let device else {
             return DoctorCheck(.warn, name,
                                "none configured: hibernation needs a partition or disk that kjump may overwrite; pass --resume-device DEVICE")
         }
@@ -165,7 +171,7 @@ public struct Doctor: Sendable {
                                "\(device.path) is active swap: run swapoff \(device.path) or choose another partition")
         }
         let size = device.sizeBytes.map { "\(mib($0)) MiB" } ?? "size unknown"
-        if let bytes = device.sizeBytes, let memory = facts.memory, bytes < memory.total - memory.available {
+        if let bytes = device.sizeBytes, let memory, bytes < memory.total - memory.available {
             return DoctorCheck(.warn, name,
                                "\(device.path): \(size), smaller than the \(mib(memory.total - memory.available)) MiB of memory in use; an image may not fit")
         }

@@ -143,8 +143,9 @@ public struct KexecJumpPlanner: Sendable {
         if vmcoreinfoOutsideRegion { notes.append(vmcoreinfo) }
         // Our own note lives in the header pages: /proc/vmcore needs at least one PT_NOTE,
         // and A's VMCOREINFO usually lies inside R, where H must not point the kernel.
-        let noteText = "kjump role=\(role) vmcoreinfo=0x\(hex(vmcoreinfo.start)),0x\(hex(vmcoreinfo.size))"
-        let kjumpNote = ElfNoteEncoding.encode(name: "KJUMP", type: 0x4b4a, descriptor: Array(noteText.utf8))
+        var noteFields = KJumpNote(fields: ["role": role, "vmcoreinfo": "0x\(hex(vmcoreinfo.start)),0x\(hex(vmcoreinfo.size))"])
+        noteFields.firmwareMemoryMap = firmwareMemoryMap
+        let kjumpNote = ElfNoteEncoding.encode(name: KJumpNote.name, type: KJumpNote.type, descriptor: noteFields.descriptor)
         // ELF64 file header (64 bytes) and one 56-byte program header per load and note.
         let headerSize = 64 + 56 * (outside.count + notes.count + 1)
         let noteAddress = headerAddress + UInt64(headerSize.roundedUp(to: 8))

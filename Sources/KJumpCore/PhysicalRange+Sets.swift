@@ -7,6 +7,15 @@ extension PhysicalRange {
     /// True when `address` lies in the range.
     public func contains(_ address: UInt64) -> Bool { start <= address && address < end }
 
+    /// The whole pages inside the range (start rounded up, end rounded down);
+    /// nil when no whole page fits. Images hold whole pages only: the partial
+    /// page at the edge of a RAM range (e.g. up to 0x9fc00) is left out.
+    public func wholePages(pageSize: UInt64 = 4096) -> PhysicalRange? {
+        let first = (start + pageSize - 1) / pageSize * pageSize
+        let last = end / pageSize * pageSize
+        return first < last ? PhysicalRange(start: first, end: last) : nil
+    }
+
     /// The parts of `ranges` not covered by any of `holes`, sorted, empty parts dropped.
     public static func subtracting(_ holes: [PhysicalRange], from ranges: [PhysicalRange]) -> [PhysicalRange] {
         var result: [PhysicalRange] = []

@@ -20,6 +20,8 @@ public final class PhysicalMemoryWriter {
     private let path: String
     private let descriptor: FileDescriptor
     private var window: (range: PhysicalRange, base: UnsafeMutableRawPointer)?
+    /// A regular file (tests) needs msync; /dev/mem maps memory itself.
+    private let isRegularFile: Bool
 
     /// Opens `path` (`/dev/mem`, or a regular file in tests) read-write.
     public init(path: String = "/dev/mem", allowed: [PhysicalRange], windowBytes: UInt64 = 64 << 20) throws(KJumpLinuxError) {
@@ -31,6 +33,8 @@ public final class PhysicalMemoryWriter {
         } catch {
             throw .open(path: path, errno: (error as? Errno) ?? .ioError)
         }
+        var info = stat()
+        isRegularFile = fstat(descriptor.rawValue, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
     }
 
     deinit {
@@ -77,9 +81,9 @@ public final class PhysicalMemoryWriter {
         return out
     }
 
-    /// Flushes the current window (msync) and unmaps it.
+    /// Flushes the current window (msync, for a regular file) and unmaps it.
     public func finish() throws(KJumpLinuxError) {
-        if let window, msync(window.base, Int(window.range.size), MS_SYNC) != 0 {
+        if isRegularFile, let window, msync(window.base, Int(window.range.size), MS_SYNC) != 0 {
             throw .syscall(name: "msync of \(path) at 0x\(String(window.range.start, radix: 16))", errno: Errno(rawValue: errno))
         }
         unmap()

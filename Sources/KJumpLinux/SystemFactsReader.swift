@@ -54,7 +54,7 @@ public struct SystemFactsReader: Sendable {
     }
 
     /// What `stat`, `/proc/mounts`, `/proc/swaps` and sysfs say about a resume device.
-    func readResumeDevice(_ path: String) -> SystemFacts.ResumeDevice {
+    public func readResumeDevice(_ path: String) -> SystemFacts.ResumeDevice {
         var info = stat()
         guard stat(path, &info) == 0 else {
             return .init(path: path, exists: false, isBlockDevice: false, sizeBytes: nil,

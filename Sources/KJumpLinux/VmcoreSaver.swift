@@ -39,9 +39,7 @@ public struct VmcoreSaver {
         guard let note = core.note(named: VmcoreInfo.noteName), let info = VmcoreInfo(notes: [note]) else {
             throw VmcoreSaverError.noVmcoreinfo(path: source)
         }
-        let ranges = memory.ranges.map {
-            PhysicalRange(start: $0.start & ~0xfff, end: ($0.end + 0xfff) & ~0xfff)
-        }
+        let ranges = memory.ranges.compactMap { $0.wholePages() }
 
         // Free, cache and user pages come from mem_map; zero pages from their contents.
         var excluded: [PhysicalRange] = []

@@ -13,9 +13,17 @@ struct InspectCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The image: a file or a block device.", valueName: "image"))
     var image: String
 
+    @Flag(name: .customLong("resume-command-line"),
+          help: "Print only the command line the hibernation kernel must boot with to resume this image.")
+    var resumeCommandLine = false
+
     func run() throws {
         let source = try FileByteSource(path: image)
         let probe = try ImageReader.probe(source)
+        if resumeCommandLine {
+            print(probe.header.resumeCommandLine)
+            return
+        }
         guard probe.state.state != .writing else {
             print(ImageDescription.render(header: probe.header, state: probe.state, summary: nil))
             print("the image was never committed: its writer stopped before the end")

@@ -70,6 +70,12 @@ import Testing
         #expect(outside == [PhysicalRange(start: 0x9f000, end: 0x9fc00), PhysicalRange(start: 0xc100000, end: 0x40000000)])
     }
 
+    @Test func wholePagesRoundInward() {
+        #expect(PhysicalRange(start: 0x9f000, end: 0x9fc00).wholePages() == nil)
+        #expect(PhysicalRange(start: 0x1800, end: 0x9fc00).wholePages() == PhysicalRange(start: 0x2000, end: 0x9f000))
+        #expect(PhysicalRange(start: 0x100000, end: 0x200000).wholePages() == PhysicalRange(start: 0x100000, end: 0x200000))
+    }
+
     @Test func overlapAndContainment() {
         let a = PhysicalRange(start: 0x1000, end: 0x2000)
         #expect(a.overlaps(PhysicalRange(start: 0x1fff, end: 0x3000)))

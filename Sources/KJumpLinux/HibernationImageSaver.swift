@@ -1,0 +1,89 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import KJumpCore
+
+/// In the hibernation kernel started by `kjump hibernate`: saves the frozen
+/// system kernel's memory outside R (free pages dropped, zero pages
+/// recorded) as a committed hibernation image on the resume device.
+///
+/// The image holds A's RAM outside R exactly as it is now: that includes the
+/// kexec backup pages, which hold A's own contents of R, so the jump back at
+/// resume (A's swap) restores R too. Classifying pages needs A's page tables
+/// and mem_map, which may lie inside R: those reads go through the backup pages.
+public struct HibernationImageSaver {
+    public var context: HibernationKernelContext
+    public var device: String
+    public var vmcore: String = "/proc/vmcore"
+    public var compression: ImageCompression = .lz4
+
+    public init(context: HibernationKernelContext, device: String) {
+        self.context = context
+        self.device = device
+    }
+
+    public struct Result: Sendable {
+        public var statistics: ImageSaver.Statistics
+        public var summary: ImageSummary
+        public var seconds: Double
+    }
+
+    public func run(progress: ProgressMeter? = nil) throws -> Result {
+        let start = Clocks.now()
+        let memory = try SystemKernelMemory.open(vmcore: vmcore, context: context)
+        let core = try ElfCoreFile(parsing: try FileByteSource(path: vmcore))
+        guard let note = core.note(named: KJumpNote.name).map({ KJumpNote(descriptor: $0.descriptor) }),
+              let firmware = note.firmwareMemoryMap else {
+            throw HibernationError.noKJumpNote
+        }
+        // A's VMCOREINFO, read as A sees it (it usually lies inside R).
+        let noteBytes = try memory.regionAware.read(physicalAddress: context.vmcoreinfo.start, count: Int(context.vmcoreinfo.size))
+        let notes = try ElfNote.parseSegment(noteBytes, at: context.vmcoreinfo.start, inPhysicalMemory: true)
+        guard let vmcoreinfoNote = notes.first(where: { $0.name == VmcoreInfo.noteName }),
+              let info = VmcoreInfo(notes: [vmcoreinfoNote]) else { throw HibernationError.noVmcoreinfo }
+
+        let ranges = memory.outsideRegion.ranges.compactMap { $0.wholePages() }
+        let space = try KernelAddressSpace(vmcoreInfo: info, memory: memory.regionAware)
+        let classification = try MemMapScanner(vmcoreInfo: info, addressSpace: space).classify(ramRanges: ranges)
+        let excluded = classification.excludedRanges(at: [.free])
+
+        let restorer = RestorerCommandLine(region: context.region, firmwareMemoryMap: firmware,
+                                           extra: ["kjump.role=resume", "kjump.resume=\(device)"])
+        let header = ImageHeader(
+            imageID: ImageID(bytes: SystemRandom.bytes(16)), kind: .hibernation, createdAt: Int64(time(nil)),
+            compression: compression,
+            systemKernel: SystemKernelIdentity(osRelease: info.osRelease ?? "unknown", vmcoreinfo: vmcoreinfoNote.descriptor),
+            reentryPoint: context.reentryPoint, hibernationRegion: context.region, firmwareMemoryMap: firmware,
+            resumeCommandLine: restorer.text,
+            notes: [ImageNote(key: "free-pages-excluded", value: "\(classification.counts[.free])")])
+        let sink = try FileImageSink(path: device)
+        let writer = try ImageWriter(header: header, sink: sink)
+        let statistics = try ImageSaver(recordZeroPages: true)
+            .save(memory: memory.outsideRegion, ranges: ranges, excluded: excluded, into: writer) { progress?.update($0) }
+        let summary = try writer.finish(committedAt: Int64(time(nil)))
+        progress?.finish()
+        return Result(statistics: statistics, summary: summary,
+                      seconds: Double(Clocks.now().monotonic - start.monotonic) / 1e9)
+    }
+}
+
+/// Why hibernation or resume could not go ahead.
+public enum HibernationError: Error, CustomStringConvertible {
+    case noKJumpNote
+    case noVmcoreinfo
+    case machineChanged(String)
+    case notResumed(state: String)
+
+    public var description: String {
+        switch self {
+        case .noKJumpNote:
+            "the ELF core header has no KJUMP note with the system kernel's memory map: was this hibernation kernel started by kjump hibernate?"
+        case .noVmcoreinfo:
+            "the system kernel's VMCOREINFO note could not be read"
+        case .machineChanged(let difference):
+            "this is not the machine the image was made on: \(difference); the image cannot be resumed"
+        case .notResumed(let state):
+            "the hibernation kernel returned without saving an image (image state: \(state)); the system kept running and nothing was lost"
+        }
+    }
+}

@@ -1,0 +1,88 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import KJumpCore
+
+/// In the hibernation kernel booted by the boot loader with the image's
+/// resume command line: checks the image, marks it consumed, writes the
+/// system kernel's pages back through /dev/mem and jumps to its re-entry point.
+///
+/// Order matters: nothing is written to memory before the image is known to
+/// be a committed hibernation image for this machine, and the image is
+/// marked consumed (on disk, synced) before the first page is written, so it
+/// can never be resumed twice. A frame that fails its checksum while pages
+/// are being written stops the resume before the jump: the pages written so
+/// far belong to the system kernel, which is not running, so nothing is harmed.
+public struct ImageRestorer {
+    public var device: String
+    public var memoryDevice: String = "/dev/mem"
+
+    public init(device: String) { self.device = device }
+
+    /// What was restored.
+    public struct Result: Sendable {
+        public var summary: ImageSummary
+        public var reentryPoint: UInt64
+        public var region: HibernationRegion
+        public var seconds: Double
+    }
+
+    /// Everything up to (not including) the jump.
+    public func restore(progress: ProgressMeter? = nil) throws -> Result {
+        let start = Clocks.now()
+        let reader = try ImageReader(source: try FileByteSource(path: device))
+        try reader.checkResumable()
+        let header = reader.header
+        let firmwareNow = try FirmwareMemoryMap.read()
+        if let difference = FirmwareMapMatch.difference(recorded: header.firmwareMemoryMap, current: firmwareNow) {
+            throw HibernationError.machineChanged(difference)
+        }
+
+        // Consumed, durably, before the first page is written.
+        let sink = try FileImageSink(path: device)
+        let consumed = reader.state.consumed(at: Int64(time(nil))).encoded()
+        try consumed.withUnsafeBytes { try sink.write($0, at: ImageStateBlock.offset) }
+        try sink.synchronize()
+
+        // The system kernel's RAM outside R: the only memory this may write.
+        let systemRAM = header.firmwareMemoryMap.filter { $0.type == .usable }.map(\.range)
+        let allowed = PhysicalRange.subtracting(header.hibernationRegion.ranges, from: systemRAM)
+        let memory = try PhysicalMemoryWriter(path: memoryDevice, allowed: allowed)
+        var done: UInt64 = 0
+        try reader.forEachRun { run in
+            let bytes = Int(run.pageCount) * header.pageSize
+            if let data = run.bytes {
+                try data.withUnsafeBytes { try memory.write($0, at: run.address) }
+            } else {
+                try memory.zero(at: run.address, count: bytes)
+            }
+            done += UInt64(bytes)
+            progress?.update(done)
+        }
+        try memory.finish()
+        progress?.finish()
+        return Result(summary: reader.summary, reentryPoint: header.reentryPoint, region: header.hibernationRegion,
+                      seconds: Double(Clocks.now().monotonic - start.monotonic) / 1e9)
+    }
+}
+
+extension Kexec {
+    /// Jumps to a preserve-context re-entry point: loads one zero page inside
+    /// `region` (a load with no segments would unload instead) with the
+    /// re-entry point as entry, and reboots into it. Returns only if the
+    /// other side jumps back here.
+    public static func jump(toReentryPoint reentry: UInt64, region: HibernationRegion) throws(JumpError) {
+        guard let page = region.ranges.last?.start else { throw .notInHibernationKernel(.missing("kjump.region=")) }
+        let segment = KexecSegmentPlan(purpose: "jump-back page", destination: page, memorySize: 4096)
+        do {
+            try Kexec.load(entry: reentry, segments: [segment], flags: Kexec.preserveContext)
+        } catch {
+            guard case .syscall(_, let errno) = error else { throw .system(error) }
+            throw .loadRefused(errno: errno, cause: HibernationKernelLoader.explain(errno))
+        }
+        do { try Kexec.jump() } catch {
+            guard case .syscall(_, let errno) = error else { throw .system(error) }
+            throw .jumpFailed(errno: errno)
+        }
+    }
+}

@@ -1,0 +1,107 @@
+import ArgumentParser
+import KJumpCore
+import KJumpLinux
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `kjump hibernate`: save this system to the resume device and power off.
+struct HibernateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hibernate",
+        abstract: "Save this system to the resume device through the hibernation kernel, and power off.",
+        discussion: """
+            Syncs, loads the hibernation kernel, and jumps. The hibernation kernel \
+            writes this system's memory (free pages dropped, zero pages recorded, \
+            lz4-compressed, checksummed) to the resume device and powers off. At \
+            the next boot, start the hibernation kernel with the image's resume \
+            command line ('kjump inspect --resume-command-line DEVICE'); it puts the \
+            memory back and this command returns, printing how long the system was \
+            away. If the hibernation kernel cannot save, it jumps back and this \
+            command fails with the reason; nothing is lost.
+            """
+    )
+
+    @Option(name: .customLong("resume-device"), help: ArgumentHelp(
+        "The partition or disk the image goes to (overwritten).", valueName: "device"))
+    var resumeDevice: String
+
+    @OptionGroup var kernel: HibernationKernelOptions
+
+    func validate() throws { try kernel.validate() }
+
+    func run() throws {
+        let device = SystemFactsReader().readResumeDevice(resumeDevice)
+        let check = Doctor().resumeDeviceCheck(device, memory: nil)
+        guard check.status != .fail else { throw ValidationError(check.message) }
+
+        let loader = HibernationKernelLoader(kernelPath: kernel.path, region: kernel.region, role: "hibernate",
+                                             extraCommandLine: kernel.consoleArguments() + ["kjump.resume=\(resumeDevice)"])
+        let plan = try loader.plan()
+        print(PlanDescription.render(plan, kernelPath: kernel.path))
+        try loader.load(plan)
+        print("kjump: syncing filesystems and hibernating to \(resumeDevice)")
+        sync()
+        let before = Clocks.now()
+        do { try Kexec.jump() } catch {
+            try? Kexec.unload(flags: Kexec.preserveContext)
+            throw JumpError.system(error)
+        }
+        let after = Clocks.now()
+        try? Kexec.unload(flags: Kexec.preserveContext)
+        // Back: either resumed from the image (now consumed) or the hibernation kernel gave up.
+        let state = (try? ImageReader.probe(FileByteSource(path: resumeDevice)))?.state
+        guard let state, state.state == .consumed else {
+            throw HibernationError.notResumed(state: state.map { "\($0.state)" } ?? "none")
+        }
+        var line = "kjump: resumed; the system was away \(after.seconds(since: before))"
+        if let consumedAt = state.consumedAt {
+            line += "; the image was consumed \(Int64(time(nil)) - consumedAt) s ago (resume)"
+        }
+        print(line + "; kexec image unloaded")
+    }
+}
+
+/// `kjump save-hibernation`: the hibernation kernel's half of `kjump hibernate`.
+struct SaveHibernationCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "save-hibernation",
+        abstract: "In the hibernation kernel: save the frozen system kernel to the resume device.",
+        shouldDisplay: false
+    )
+
+    func run() throws {
+        let context = try HibernationKernelContext.current()
+        let line = KernelCommandLine(parsing: try KernelFile.readText("/proc/cmdline"))
+        guard let device = line.value(of: "kjump.resume") else { throw JumpError.notInHibernationKernel(.missing("kjump.resume=")) }
+        let total = context.region.totalBytes
+        let result = try HibernationImageSaver(context: context, device: device)
+            .run(progress: ProgressMeter(label: "kjump hibernate", totalBytes: total))
+        let s = result.statistics
+        print("kjump: hibernation image on \(device): \(s.dataPages) data + \(s.zeroPages) zero pages, \(s.excludedPages) free pages left out, \(result.summary.imageBytes >> 20) MiB, \(ImageDescription.format1(result.seconds)) s")
+    }
+}
+
+/// `kjump resume`: the restorer, in the hibernation kernel started by the boot loader.
+struct ResumeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resume",
+        abstract: "In the hibernation kernel at boot: restore the hibernated system and jump into it.",
+        discussion: "Refuses (and returns non-zero) when there is no committed image for this machine; never resumes an image twice."
+    )
+
+    @Option(name: .customLong("resume-device"), help: ArgumentHelp(
+        "The resume device (default: kjump.resume= on the command line).", valueName: "device"))
+    var resumeDevice: String?
+
+    func run() throws {
+        let line = KernelCommandLine(parsing: try KernelFile.readText("/proc/cmdline"))
+        guard let device = resumeDevice ?? line.value(of: "kjump.resume") else {
+            throw ValidationError("no resume device: pass --resume-device or boot with kjump.resume=")
+        }
+        let restorer = ImageRestorer(device: device)
+        let result = try restorer.restore()
+        print("kjump: restored \(result.summary.dataPages) data + \(result.summary.zeroPages) zero pages in \(ImageDescription.format1(result.seconds)) s; jumping to 0x\(String(result.reentryPoint, radix: 16))")
+        try Kexec.jump(toReentryPoint: result.reentryPoint, region: result.region)
+    }
+}

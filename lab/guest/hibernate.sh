@@ -1,0 +1,25 @@
+# Guest half of the `hibernate` scenario. The first boot hibernates; the
+# same script carries on after the resume, in a new QEMU process.
+mib=${kjump_workload_mib:?}
+kjump-workload start --mib "$mib" --seed 23 --state-dir /tmp/workload \
+    --files-dir /data/workload --tmpfs-dir /tmp/workload-files >/dev/null
+echo "KJUMP-WORKLOAD-START rc=$?"
+kjump-workload verify --state-dir /tmp/workload
+echo "before hibernation $(date +%s)" > /data/hibernate-marker.txt
+sync
+dmesg_before=$(dmesg | wc -l)
+kjump hibernate --resume-device /dev/vdb
+echo "KJUMP-HIBERNATE rc=$?"
+# Only a resumed system gets here: check every byte, the disks and the log.
+kjump-workload verify --state-dir /tmp/workload
+echo "KJUMP-RESUMED-WORKLOAD"
+kjump-workload write-check --dir /data
+grep -q "before hibernation" /data/hibernate-marker.txt && echo "KJUMP-EXT4-FILE-OK"
+echo "KJUMP-CPUS-ONLINE $(cat /sys/devices/system/cpu/online)"
+# Kernel messages since the hibernation began: errors there come from the resume.
+# One known line is not an error of the resume: "crash hp: kexec_trylock()
+# failed" (CONFIG_CRASH_HOTPLUG tries to update a crash kernel's header while
+# kernel_kexec() holds the kexec lock as CPUs go down and up; see docs/KEXEC-JUMP.md).
+dmesg | tail -n +"$((dmesg_before + 1))" | grep -i -w -E "error|errors|failed|failure|warning|bug|oops|call trace" \
+    | grep -v "crash hp: kexec_trylock() failed" | sed 's/^/KJUMP-DMESG /'
+echo "KJUMP-DMESG-END"

@@ -1,0 +1,70 @@
+# summary: kjump hibernate to a raw disk, QEMU exits, a new QEMU resumes from the disk; the image is then consumed
+# shellcheck shell=bash
+source "$LAB_DIR/lib/artefacts.sh"
+
+# resume_boot LOG: a new QEMU process boots the hibernation kernel with the
+# image's resume command line, on the same disks. Sets RESUME_S to the
+# seconds from QEMU start until the resumed workload has verified, if it did.
+resume_boot() {
+    local log=$1 cmdline start pid
+    cmdline=$("$OUT/bin/kjump" inspect --resume-command-line "$OUT/resume.img") || return 1
+    start=$(date +%s.%N)
+    RESUME_S=
+    run_qemu "$log" 600 "$HIBERNATION_KERNEL" "$cmdline console=ttyS0 panic=-1 quiet" \
+        -drive "file=$OUT/data.img,if=virtio,format=raw" \
+        -drive "file=$OUT/resume.img,if=virtio,format=raw" &
+    pid=$!
+    while kill -0 "$pid" 2>/dev/null; do
+        if [ -z "$RESUME_S" ] && [ -f "$log" ] && serial_has "$log" '^KJUMP-RESUMED-WORKLOAD'; then
+            RESUME_S=$(printf '%.2f' "$(echo "$(date +%s.%N) - $start" | bc)")
+        fi
+        sleep 0.1
+    done
+    wait "$pid"
+}
+
+scenario_main() {
+    build_all || fail "building the lab artefacts failed (see $OUT/lab.log)"
+
+    # 1. Boot, start the workload, hibernate: QEMU must end by itself (power-off).
+    local log="$OUT/system.log" hibernate_s
+    local start
+    start=$(date +%s.%N)
+    boot_system "$log" hibernate 900 || fail "the first QEMU did not power off by itself (status $?; $log)"
+    local clean
+    clean=$(tr -d '\r' < "$log" | sed 's/\x1b\[[0-9;]*[a-zA-Z]//g')
+    grep -a -q '^KJUMP-WORKLOAD-START rc=0' <<< "$clean" || fail "the workload did not start ($log)"
+    grep -a -q '^KJUMP-H-HIBERNATED' <<< "$clean" \
+        || fail "the hibernation kernel did not save an image: $(grep -a -m1 -E 'KJUMP-H-ERROR|Error:' <<< "$clean") ($log)"
+    grep -a -q '^KJUMP-HIBERNATE rc=' <<< "$clean" && fail "kjump hibernate returned in the first boot ($log)"
+    hibernate_s=$(sed -n 's/.*hibernation image on .*, \([0-9.]*\) s$/\1/p' <<< "$clean")
+    "$OUT/bin/kjump" verify "$OUT/resume.img" >&2 || fail "the image on the resume disk does not verify"
+    local image_mib
+    image_mib=$("$OUT/bin/kjump" inspect "$OUT/resume.img" | sed -n 's/.* image \([0-9.]*\) MiB$/\1/p')
+
+    # 2. A new QEMU process resumes from the disk.
+    local rlog="$OUT/resume.log"
+    resume_boot "$rlog" || fail "the resume QEMU did not power off cleanly (status $?; $rlog)"
+    local rclean
+    rclean=$(tr -d '\r' < "$rlog" | sed 's/\x1b\[[0-9;]*[a-zA-Z]//g')
+    grep -a -q '^KJUMP-H-RESUME-REFUSED' <<< "$rclean" && fail "the restorer refused: $(grep -a -m1 'Error:' <<< "$rclean") ($rlog)"
+    grep -a -q '^KJUMP-HIBERNATE rc=0' <<< "$rclean" || fail "kjump hibernate did not return 0 after the resume ($rlog)"
+    grep -a -q '^WORKLOAD-OK .*continued=yes' <<< "$rclean" \
+        || fail "the workload did not verify as continued after the resume: $(grep -a -m1 -E '^WORKLOAD-' <<< "$rclean") ($rlog)"
+    grep -a -q '^WRITE-OK ' <<< "$rclean" || fail "writing to ext4 failed after the resume ($rlog)"
+    grep -a -q '^KJUMP-EXT4-FILE-OK' <<< "$rclean" || fail "the file written before hibernation is not intact ($rlog)"
+    [ "$KJUMP_GUEST_CPUS" = 1 ] || grep -a -q "^KJUMP-CPUS-ONLINE 0-$((KJUMP_GUEST_CPUS - 1))\$" <<< "$rclean" \
+        || fail "not every CPU came back after the resume ($rlog)"
+    grep -a -q '^KJUMP-DMESG ' <<< "$rclean" && fail "dmesg shows errors after the resume: $(grep -a -m1 '^KJUMP-DMESG ' <<< "$rclean")"
+    grep -a -q '^KJUMP-DMESG-END' <<< "$rclean" || fail "the resumed guest did not finish its checks ($rlog)"
+    [ -n "$RESUME_S" ] || fail "the resume time was not measured ($rlog)"
+    local resume_s=$RESUME_S
+
+    # 3. Another new QEMU must not resume again: the image is consumed.
+    local again="$OUT/resume-again.log"
+    resume_boot "$again" || fail "the third QEMU did not power off cleanly (status $?; $again)"
+    grep -a -q 'already consumed' "$again" || fail "the consumed image was not refused on the next boot ($again)"
+    grep -a -q '^KJUMP-RESUMED-WORKLOAD' "$again" && fail "the consumed image was resumed twice ($again)"
+
+    pass "hibernate_s=$hibernate_s image_mib=$image_mib resume_s=$resume_s"
+}
