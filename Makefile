@@ -35,6 +35,7 @@ vmcore-test:
 # kjump against the reference tools, side by side (tables end with a RATIO line).
 bench:
 	lab/bench dump
+	lab/bench resume
 
 test: unit-test lab-test vmcore-test bench
 

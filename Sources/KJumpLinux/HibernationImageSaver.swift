@@ -44,8 +44,10 @@ public struct HibernationImageSaver {
 
         let ranges = memory.outsideRegion.ranges.compactMap { $0.wholePages() }
         let space = try KernelAddressSpace(vmcoreInfo: info, memory: memory.regionAware)
-        let classification = try MemMapScanner(vmcoreInfo: info, addressSpace: space).classify(ramRanges: ranges)
-        let excluded = classification.excludedRanges(at: [.free])
+        let classification = try MemMapScanner(vmcoreInfo: info, addressSpace: space)
+            .classify(ramRanges: ranges + context.region.ranges)
+        let excluded = HibernationImageSaver.excludedPages(classification: classification, region: context.region,
+                                                           backupPage: memory.regionAware.backupPage(of:))
 
         let restorer = RestorerCommandLine(region: context.region, firmwareMemoryMap: firmware,
                                            extra: ["kjump.role=resume", "kjump.resume=\(device)"])
@@ -64,6 +66,27 @@ public struct HibernationImageSaver {
         progress?.finish()
         return Result(statistics: statistics, summary: summary,
                       seconds: Double(Clocks.now().monotonic - start.monotonic) / 1e9)
+    }
+}
+
+extension HibernationImageSaver {
+    /// The pages to leave out of the image: A's free pages outside R, and the
+    /// backup page of every page of R that A holds free (the swap at the jump
+    /// puts whatever is in that backup page there, which a free page may hold).
+    static func excludedPages(classification: PageClassification, region: HibernationRegion,
+                              backupPage: (UInt64) -> UInt64?) -> [PhysicalRange] {
+        let free = classification.excludedRanges(at: [.free])
+        var excluded = PhysicalRange.subtracting(region.ranges, from: free)
+        for free in free {
+            for inside in region.ranges where inside.overlaps(free) {
+                var page = max(inside.start, free.start)
+                while page < min(inside.end, free.end) {
+                    if let source = backupPage(page) { excluded.append(PhysicalRange(start: source, end: source + 4096)) }
+                    page += 4096
+                }
+            }
+        }
+        return excluded
     }
 }
 

@@ -6,6 +6,7 @@ kjump-workload start --mib "$mib" --seed 23 --state-dir /tmp/workload \
 echo "KJUMP-WORKLOAD-START rc=$?"
 kjump-workload verify --state-dir /tmp/workload
 echo "before hibernation $(date +%s)" > /data/hibernate-marker.txt
+echo "KJUMP-HIBERNATE-BEGIN"
 sync
 dmesg_before=$(dmesg | wc -l)
 kjump hibernate --resume-device /dev/vdb

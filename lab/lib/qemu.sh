@@ -36,3 +36,29 @@ serial_value() {
 serial_has() {
     tr -d '\r' < "$1" | grep -a -q -E "$2"
 }
+
+# run_qemu_watching LOG TIMEOUT_S KERNEL APPEND [qemu args...]: run_qemu in the
+# background, watching the serial log. For each marker in WATCH_MARKERS (line
+# prefixes), MARK_S[marker] gets the seconds from QEMU start to its first
+# appearance. Returns QEMU's status; QEMU_SECONDS is its whole run.
+declare -A MARK_S
+WATCH_MARKERS=()
+run_qemu_watching() {
+    local log=$1 start pid marker rc=0
+    start=$(date +%s.%N)
+    MARK_S=()
+    : > "$log"
+    run_qemu "$@" &
+    pid=$!
+    while kill -0 "$pid" 2>/dev/null; do
+        for marker in "${WATCH_MARKERS[@]}"; do
+            if [ -z "${MARK_S[$marker]:-}" ] && serial_has "$log" "^$marker"; then
+                MARK_S[$marker]=$(echo "$(date +%s.%N) - $start" | bc)
+            fi
+        done
+        sleep 0.1
+    done
+    wait "$pid" || rc=$?
+    QEMU_SECONDS=$(echo "$(date +%s.%N) - $start" | bc)
+    return "$rc"
+}

@@ -38,8 +38,8 @@ scenario_main() {
     times=$(sed -n 's/^kjump: back after \([0-9.]*\) s.*/\1/p' <<< "$clean")
     mean=$(awk '{ s += $1; n++ } END { if (n) printf "%.2f", s / n }' <<< "$times")
     h_boot=$(sed -n 's/^KJUMP-H-INIT uptime=\([0-9.]*\).*/\1/p' <<< "$clean" | awk '{ s += $1; n++ } END { if (n) printf "%.2f", s / n }')
-    # 2. An Intel-vendor CPU with MWAIT: the parked CPU sits in mwait_play_dead,
-    #    which the kernel patch moves to HLT before the swap (a triple fault without it).
+    # 2. An Intel-vendor CPU with MWAIT: unpatched, the parked CPU sits in
+    #    mwait_play_dead inside R (a triple fault); the kernel patch parks it in HLT.
     local ilog="$OUT/system-intel.log" iclean intel_trip
     KJUMP_QEMU_CPU=max,vendor=GenuineIntel boot_system "$ilog" jump-intel 600 \
         || fail "the Intel-vendor guest did not power off cleanly (QEMU status $?; $ilog)"

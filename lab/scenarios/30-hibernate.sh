@@ -6,21 +6,15 @@ source "$LAB_DIR/lib/artefacts.sh"
 # image's resume command line, on the same disks. Sets RESUME_S to the
 # seconds from QEMU start until the resumed workload has verified, if it did.
 resume_boot() {
-    local log=$1 cmdline start pid
+    local cmdline rc=0
     cmdline=$("$OUT/bin/kjump" inspect --resume-command-line "$OUT/resume.img") || return 1
-    start=$(date +%s.%N)
-    RESUME_S=
-    run_qemu "$log" 600 "$HIBERNATION_KERNEL" "$cmdline console=ttyS0 panic=-1 quiet" \
+    WATCH_MARKERS=(KJUMP-RESUMED-WORKLOAD)
+    run_qemu_watching "$1" 600 "$HIBERNATION_KERNEL" "$cmdline console=ttyS0 panic=-1 quiet" \
         -drive "file=$OUT/data.img,if=virtio,format=raw" \
-        -drive "file=$OUT/resume.img,if=virtio,format=raw" &
-    pid=$!
-    while kill -0 "$pid" 2>/dev/null; do
-        if [ -z "$RESUME_S" ] && [ -f "$log" ] && serial_has "$log" '^KJUMP-RESUMED-WORKLOAD'; then
-            RESUME_S=$(printf '%.2f' "$(echo "$(date +%s.%N) - $start" | bc)")
-        fi
-        sleep 0.1
-    done
-    wait "$pid"
+        -drive "file=$OUT/resume.img,if=virtio,format=raw" || rc=$?
+    RESUME_S=${MARK_S[KJUMP-RESUMED-WORKLOAD]:-}
+    [ -z "$RESUME_S" ] || RESUME_S=$(printf '%.2f' "$RESUME_S")
+    return "$rc"
 }
 
 scenario_main() {
