@@ -16,4 +16,5 @@ echo disk > /sys/power/state
 echo "KJUMP-SWSUSP rc=$?"
 kjump-workload verify --state-dir /tmp/workload
 echo "KJUMP-RESUMED-WORKLOAD"
+sleep 1   # let the host's log watcher see the marker before the guest powers off
 dmesg | grep -E "PM: .*(Wrote|Read) [0-9]+ kbytes" | sed 's/^/KJUMP-SWSUSP-LOG /'
