@@ -58,13 +58,15 @@ bench_main() {
         t=$(best_of "$BENCH_RUNS" sh -c "rm -f '$OUT/makedumpfile$flag.dump'; makedumpfile $flag -d 31 '$vmcore' '$OUT/makedumpfile$flag.dump'") \
             || { echo "bench dump: makedumpfile $flag failed"; exit 1; }
         bytes=$(stat -c %s "$OUT/makedumpfile$flag.dump")
+        # Its report gives the count in hex: "Remaining pages  : 0x0000000000002025".
         pages=$(makedumpfile $flag -d 31 --message-level 31 "$vmcore" "$OUT/makedumpfile-count.dump" 2>&1 \
-                | sed -n 's/^ *Remaining pages *: *\([0-9]*\).*/\1/p' | head -1)
+                | sed -n 's/^ *Remaining pages *: *\(0x[0-9a-fA-F]*\).*/\1/p' | head -1)
+        [ -z "$pages" ] || pages=$((pages))
         rm -f "$OUT/makedumpfile-count.dump"
         printf '%-34s %9s %10s %12s\n' "$name" "$t" "$(echo "scale=1; $bytes / 1048576" | bc)" "${pages:--}"
         if [ -z "$best_m" ] || [ "$(echo "$t < $best_m" | bc)" = 1 ]; then best_m=$t; best_m_size=$bytes; fi
     done
     echo "(best of $BENCH_RUNS runs each, warm page cache; Debian's makedumpfile has zstd disabled: -z writes pages uncompressed)"
-    echo "kjump's best run reads the vmcore at $(echo "scale=0; $size_mib / $best_k" | bc) MiB/s: $(echo "scale=0; 100 * $cat_s / $best_k" | bc)% of cat's speed"
+    echo "kjump's best run gets through the ${size_mib} MiB vmcore at $(echo "scale=0; $size_mib / $best_k" | bc) MiB/s, $(echo "scale=0; 100 * $cat_s / $best_k" | bc)% of cat's speed (it reads only the pages it keeps)"
     echo "RATIO time=$(echo "scale=3; $best_k / $best_m" | bc | sed 's/^\./0./') size=$(echo "scale=3; $best_k_size / $best_m_size" | bc | sed 's/^\./0./')"
 }
