@@ -64,3 +64,37 @@ public enum ElfCoreWriter {
         return out
     }
 }
+
+extension ElfCoreWriter {
+    /// Where each part of a standard ELF core *file* goes (the kind of
+    /// vmcore that crash(8) and makedumpfile read): the ELF header, one
+    /// `PT_NOTE` holding `notes` right after the program headers, then the
+    /// data of each `PT_LOAD`, page aligned, in the order of `loads`.
+    public struct CoreFileLayout: Sendable, Equatable {
+        /// ELF header, program headers and notes: the file's first bytes.
+        public var prefix: [UInt8]
+        /// File offset of each load's first byte, in the order of `loads`.
+        public var loadOffsets: [UInt64]
+        /// The whole file's size.
+        public var fileSize: UInt64
+    }
+
+    /// Lays out a core file whose `PT_LOAD`s hold `loads` (physical ranges,
+    /// `p_offset` = file offset, `p_vaddr` = 0) and whose `PT_NOTE` holds the
+    /// already encoded `notes` (see `ElfNoteEncoding`).
+    public static func coreFileLayout(loads: [PhysicalRange], notes: [UInt8], pageSize: UInt64 = 4096) -> CoreFileLayout {
+        let headerBytes = UInt64(ElfFileHeader.size + ElfProgramHeader.size * (loads.count + 1))
+        var offset = (headerBytes + UInt64(notes.count) + pageSize - 1) / pageSize * pageSize
+        var loadOffsets: [UInt64] = []
+        var headers = [ElfProgramHeader(type: ElfProgramHeader.note, offset: headerBytes, physicalAddress: 0,
+                                        fileSize: UInt64(notes.count), memorySize: UInt64(notes.count))]
+        for range in loads {
+            loadOffsets.append(offset)
+            headers.append(ElfProgramHeader(type: ElfProgramHeader.load, flags: ElfProgramHeader.readWriteExecute,
+                                            offset: offset, physicalAddress: range.start,
+                                            fileSize: range.size, memorySize: range.size))
+            offset += (range.size + pageSize - 1) / pageSize * pageSize
+        }
+        return CoreFileLayout(prefix: encode(programHeaders: headers) + notes, loadOffsets: loadOffsets, fileSize: offset)
+    }
+}

@@ -57,7 +57,8 @@ public struct HibernationImageSaver {
             systemKernel: SystemKernelIdentity(osRelease: info.osRelease ?? "unknown", vmcoreinfo: vmcoreinfoNote.descriptor),
             reentryPoint: context.reentryPoint, hibernationRegion: context.region, firmwareMemoryMap: firmware,
             resumeCommandLine: restorer.text,
-            notes: [ImageNote(key: "free-pages-excluded", value: "\(classification.counts[.free])")])
+            notes: [ImageNote(key: "free-pages-excluded", value: "\(classification.counts[.free])"),
+                    .vmcoreinfo(descriptor: vmcoreinfoNote.descriptor)])
         let sink = try FileImageSink(path: device)
         let writer = try ImageWriter(header: header, sink: sink)
         let statistics = try ImageSaver(recordZeroPages: true)

@@ -57,7 +57,8 @@ public struct VmcoreSaver {
             systemKernel: SystemKernelIdentity(osRelease: info.osRelease ?? "unknown", vmcoreinfo: note.descriptor),
             reentryPoint: 0, hibernationRegion: HibernationRegion(ranges: []), firmwareMemoryMap: [],
             resumeCommandLine: "", notes: [ImageNote(key: "dump-level", value: "\(level.rawValue)"),
-                                           ImageNote(key: "source", value: source)])
+                                           ImageNote(key: "source", value: source),
+                                           .vmcoreinfo(descriptor: note.descriptor)])
         let sink = try FileImageSink(path: destination)
         let writer = try ImageWriter(header: header, sink: sink, options: .init(workers: workers))
         let statistics = try ImageSaver(recordZeroPages: level.contains(.zero))

@@ -22,7 +22,10 @@ enum ImageDescription {
                 "size       \(mib(summary.storedBytes)) stored for \(mib(summary.uncompressedBytes)) of data (ratio \(format1(summary.compressionRatio * 100))%), image \(mib(summary.imageBytes))",
             ]
         }
-        for note in header.notes { lines.append("note       \(note.key)=\(note.value)") }
+        for note in header.notes {
+            let value = note.key == ImageNote.vmcoreinfoKey ? "(\(note.value.utf8.count) bytes of VMCOREINFO)" : note.value
+            lines.append("note       \(note.key)=\(value)")
+        }
         return lines.joined(separator: "\n")
     }
 

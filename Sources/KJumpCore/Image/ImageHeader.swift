@@ -72,6 +72,16 @@ public struct ImageNote: Sendable, Equatable, CustomStringConvertible {
     public var description: String { key + "=" + value }
 }
 
+extension ImageNote {
+    /// The note that holds the system kernel's VMCOREINFO text (for `kjump export`).
+    public static let vmcoreinfoKey = "vmcoreinfo"
+
+    /// The VMCOREINFO note of an ELF note descriptor (trailing NULs dropped).
+    public static func vmcoreinfo(descriptor: [UInt8]) -> ImageNote {
+        ImageNote(key: vmcoreinfoKey, value: String(decoding: descriptor.prefix { $0 != 0 }, as: UTF8.self))
+    }
+}
+
 /// The image header: everything known before the first page is written.
 /// Encoded at byte 0 (continuing at 8192 when longer than one block),
 /// little-endian, with its own XXH3-64 checksum. See `docs/image-format.md`.
