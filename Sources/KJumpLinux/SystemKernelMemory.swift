@@ -16,7 +16,9 @@ public struct SystemKernelMemory {
     /// is kept in `recorder`.
     public static func open(vmcore: String, context: HibernationKernelContext,
                             recording: Bool = false) throws -> SystemKernelMemory {
-        let source = try FileByteSource(path: vmcore)
+        // mmap, not pread: reading old memory page by page costs an ioremap each.
+        let source: any ByteSource
+        do { source = try MappedByteSource(path: vmcore) } catch { source = try FileByteSource(path: vmcore) }
         let outside = try ElfCoreMemory(source: source)
         let recorder = recording ? RecordingPhysicalMemory(base: outside) : nil
         let aware = try RegionAwarePhysicalMemory(base: recorder ?? outside, region: context.region,

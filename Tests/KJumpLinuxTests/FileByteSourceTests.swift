@@ -20,3 +20,17 @@ import Testing
         }
     }
 }
+
+@Suite struct MappedByteSourceTests {
+    @Test func readsLikePreadAndRefusesToReadPastTheEnd() throws {
+        let path = try fixturePath("config-truncated.gz")
+        let mapped = try MappedByteSource(path: path)
+        let file = try FileByteSource(path: path)
+        #expect(mapped.size == 3000)
+        #expect(try mapped.read(at: 100, count: 2900) == file.read(at: 100, count: 2900))
+        #expect(throws: ByteSourceError.outOfBounds(offset: 2995, count: 10, size: 3000)) {
+            try mapped.read(at: 2995, count: 10)
+        }
+    }
+}
+
