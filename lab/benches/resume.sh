@@ -15,7 +15,7 @@ bench_main() {
     # kjump: hibernate, then resume in a new QEMU process.
     local log="$OUT/kjump-hibernate.log"
     WATCH_MARKERS=(KJUMP-HIBERNATE-BEGIN)
-    run_qemu_watching "$log" 900 "$SYSTEM_KERNEL" "$(system_append hibernate)" -initrd "$OUT/system-initramfs.cpio" \
+    run_qemu_watching_retrying KJUMP-INIT "$log" 900 "$SYSTEM_KERNEL" "$(system_append hibernate)" -initrd "$OUT/system-initramfs.cpio" \
         -drive "file=$OUT/data.img,if=virtio,format=raw" -drive "file=$OUT/resume.img,if=virtio,format=raw" \
         || { echo "bench resume: kjump's hibernation QEMU failed ($log)"; exit 1; }
     [ -n "${MARK_S[KJUMP-HIBERNATE-BEGIN]:-}" ] || { echo "bench resume: kjump never began to hibernate ($log)"; exit 1; }
@@ -25,7 +25,7 @@ bench_main() {
     local cmdline
     cmdline=$("$OUT/bin/kjump" inspect --resume-command-line "$OUT/resume.img")
     WATCH_MARKERS=(KJUMP-RESUMED-WORKLOAD)
-    run_qemu_watching "$OUT/kjump-resume.log" 600 "$HIBERNATION_KERNEL" "$cmdline console=ttyS0 panic=-1 quiet" \
+    run_qemu_watching_retrying KJUMP-H-INIT "$OUT/kjump-resume.log" 600 "$HIBERNATION_KERNEL" "$cmdline console=ttyS0 panic=-1 quiet" \
         -drive "file=$OUT/data.img,if=virtio,format=raw" -drive "file=$OUT/resume.img,if=virtio,format=raw" \
         || { echo "bench resume: kjump's resume QEMU failed ($OUT/kjump-resume.log)"; exit 1; }
     k_resume=${MARK_S[KJUMP-RESUMED-WORKLOAD]:-}
@@ -41,7 +41,7 @@ bench_main() {
     # at KERN_INFO while the console would be suspended.
     log="$OUT/swsusp-hibernate.log"
     WATCH_MARKERS=(KJUMP-SWSUSP-BEGIN)
-    run_qemu_watching "$log" 900 "$SYSTEM_KERNEL" "$(system_append swsusp) resume=/dev/vdc loglevel=6 no_console_suspend" \
+    run_qemu_watching_retrying KJUMP-INIT "$log" 900 "$SYSTEM_KERNEL" "$(system_append swsusp) resume=/dev/vdc loglevel=6 no_console_suspend" \
         -initrd "$OUT/system-initramfs.cpio" "${disks[@]}" \
         || { echo "bench resume: swsusp's hibernation QEMU failed ($log)"; exit 1; }
     [ -n "${MARK_S[KJUMP-SWSUSP-BEGIN]:-}" ] || { echo "bench resume: swsusp never began ($log)"; exit 1; }

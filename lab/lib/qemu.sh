@@ -70,3 +70,22 @@ run_qemu_watching() {
     done
     return "$rc"
 }
+
+# run_qemu_watching_retrying INIT_MARKER LOG TIMEOUT_S KERNEL APPEND [qemu args...]:
+# run_qemu_watching, retried once (and said so) when the guest died before
+# printing INIT_MARKER (its /init): the TCG boot flake. Nothing the scenario
+# tests has happened by then, so a second boot is a fair retry.
+run_qemu_watching_retrying() {
+    local marker=$1 log=$2 attempt rc
+    shift 2
+    for attempt in 1 2; do
+        rc=0
+        run_qemu_watching "$log" "$@" || rc=$?
+        if [ "$rc" = 0 ] || serial_has "$log" "^$marker " || [ "$attempt" = 2 ]; then
+            return "$rc"
+        fi
+        log "the guest died before /init (QEMU status $rc); retrying once (first log kept as $log.attempt1)"
+        BOOT_RETRIES=$(( ${BOOT_RETRIES:-0} + 1 ))
+        mv "$log" "$log.attempt1"
+    done
+}

@@ -9,7 +9,7 @@ resume_boot() {
     local cmdline rc=0
     cmdline=$("$OUT/bin/kjump" inspect --resume-command-line "$OUT/resume.img") || return 1
     WATCH_MARKERS=(KJUMP-RESUMED-WORKLOAD)
-    run_qemu_watching "$1" 600 "$HIBERNATION_KERNEL" "$cmdline console=ttyS0 panic=-1 quiet" \
+    run_qemu_watching_retrying KJUMP-H-INIT "$1" 600 "$HIBERNATION_KERNEL" "$cmdline console=ttyS0 panic=-1 quiet" \
         -drive "file=$OUT/data.img,if=virtio,format=raw" \
         -drive "file=$OUT/resume.img,if=virtio,format=raw" || rc=$?
     RESUME_S=${MARK_S[KJUMP-RESUMED-WORKLOAD]:-}
