@@ -20,23 +20,12 @@ system_append() {
     echo "console=ttyS0 panic=-1 quiet loglevel=4 kjump_scenario=$1 kjump_workload_mib=$KJUMP_WORKLOAD_MIB"
 }
 
-# run_qemu_retrying MARKER LOG TIMEOUT KERNEL APPEND [qemu args...]: run_qemu,
-# retried once, and said so, when the guest died before printing MARKER (its
-# /init): a TCG flake ("Oops: int3" early in boot) seen about once in
-# fourteen boots. A failure after /init started is never retried.
+# run_qemu_retrying MARKER LOG TIMEOUT KERNEL APPEND [qemu args...]: run_qemu
+# under retry_boot (lab/lib/qemu.sh).
 run_qemu_retrying() {
-    local marker=$1 log=$2 attempt rc
-    shift 2
-    for attempt in 1 2; do
-        rc=0
-        run_qemu "$log" "$@" || rc=$?
-        if [ "$rc" = 0 ] || serial_has "$log" "^$marker " || [ "$attempt" = 2 ]; then
-            return "$rc"
-        fi
-        log "the guest died before /init (QEMU status $rc); retrying once (first log kept as $log.attempt1)"
-        BOOT_RETRIES=$(( ${BOOT_RETRIES:-0} + 1 ))
-        mv "$log" "$log.attempt1"
-    done
+    local marker=$1
+    shift
+    retry_boot "$marker" run_qemu "$@"
 }
 
 # boot_system LOG SCENARIO TIMEOUT: boots the system kernel with its disks and
