@@ -109,10 +109,12 @@ public struct KexecJumpPlanner: Sendable {
     public var role: String
     /// More words for H's command line (console=, kjump.exec=…).
     public var extraCommandLine: [String]
+    /// More fields for kjump's note in the ELF core header (e.g. `filesystems`).
+    public var noteFields: [String: String]
 
     public init(region: HibernationRegion, kernel: BzImage, purgatory: PurgatoryCode,
                 firmwareMemoryMap: [E820Entry], systemRAM: [PhysicalRange], vmcoreinfo: PhysicalRange,
-                role: String, extraCommandLine: [String]) {
+                role: String, extraCommandLine: [String], noteFields: [String: String] = [:]) {
         self.region = region
         self.kernel = kernel
         self.purgatory = purgatory
@@ -121,6 +123,7 @@ public struct KexecJumpPlanner: Sendable {
         self.vmcoreinfo = vmcoreinfo
         self.role = role
         self.extraCommandLine = extraCommandLine
+        self.noteFields = noteFields
     }
 
     public func plan() throws(KexecJumpPlanError) -> KexecJumpPlan {
@@ -143,9 +146,10 @@ public struct KexecJumpPlanner: Sendable {
         if vmcoreinfoOutsideRegion { notes.append(vmcoreinfo) }
         // Our own note lives in the header pages: /proc/vmcore needs at least one PT_NOTE,
         // and A's VMCOREINFO usually lies inside R, where H must not point the kernel.
-        var noteFields = KJumpNote(fields: ["role": role, "vmcoreinfo": "0x\(hex(vmcoreinfo.start)),0x\(hex(vmcoreinfo.size))"])
-        noteFields.firmwareMemoryMap = firmwareMemoryMap
-        let kjumpNote = ElfNoteEncoding.encode(name: KJumpNote.name, type: KJumpNote.type, descriptor: noteFields.descriptor)
+        var note = KJumpNote(fields: noteFields.merging(
+            ["role": role, "vmcoreinfo": "0x\(hex(vmcoreinfo.start)),0x\(hex(vmcoreinfo.size))"]) { _, own in own })
+        note.firmwareMemoryMap = firmwareMemoryMap
+        let kjumpNote = ElfNoteEncoding.encode(name: KJumpNote.name, type: KJumpNote.type, descriptor: note.descriptor)
         // ELF64 file header (64 bytes) and one 56-byte program header per load and note.
         let headerSize = 64 + 56 * (outside.count + notes.count + 1)
         let noteAddress = headerAddress + UInt64(headerSize.roundedUp(to: 8))

@@ -58,6 +58,7 @@ public struct HibernationImageSaver {
             reentryPoint: context.reentryPoint, hibernationRegion: context.region, firmwareMemoryMap: firmware,
             resumeCommandLine: restorer.text,
             notes: [ImageNote(key: "free-pages-excluded", value: "\(classification.counts[.free])"),
+                    ImageNote(key: "filesystems", value: note.fields["filesystems"] ?? ""),
                     .vmcoreinfo(descriptor: vmcoreinfoNote.descriptor)])
         let sink = try FileImageSink(path: device)
         let writer = try ImageWriter(header: header, sink: sink)
@@ -96,6 +97,7 @@ public enum HibernationError: Error, CustomStringConvertible {
     case noKJumpNote
     case noVmcoreinfo
     case machineChanged(String)
+    case staleFilesystem(String)
     case notResumed(state: String)
 
     public var description: String {
@@ -106,6 +108,8 @@ public enum HibernationError: Error, CustomStringConvertible {
             "the system kernel's VMCOREINFO note could not be read"
         case .machineChanged(let difference):
             "this is not the machine the image was made on: \(difference); the image cannot be resumed"
+        case .staleFilesystem(let reason):
+            "the image is stale: \(reason). Boot the normal system; the image stays unused"
         case .notResumed(let state):
             "the hibernation kernel returned without saving an image (image state: \(state)); the system kept running and nothing was lost"
         }

@@ -19,6 +19,8 @@ public struct HibernationKernelLoader: Sendable {
     public var role: String
     /// Words added to H's command line.
     public var extraCommandLine: [String]
+    /// Fields added to kjump's note for H (see `KJumpNote`).
+    public var noteFields: [String: String] = [:]
 
     public init(kernelPath: String, region: HibernationRegion, role: String, extraCommandLine: [String]) {
         self.kernelPath = kernelPath
@@ -64,7 +66,7 @@ public struct HibernationKernelLoader: Sendable {
         }
         let planner = KexecJumpPlanner(region: region, kernel: kernel, purgatory: .shipped,
                                        firmwareMemoryMap: firmware, systemRAM: systemRAM, vmcoreinfo: vmcoreinfo,
-                                       role: role, extraCommandLine: extraCommandLine)
+                                       role: role, extraCommandLine: extraCommandLine, noteFields: noteFields)
         do { return try planner.plan() } catch { throw .plan(error) }
     }
 

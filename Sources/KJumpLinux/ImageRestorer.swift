@@ -38,6 +38,12 @@ public struct ImageRestorer {
             throw HibernationError.machineChanged(difference)
         }
 
+        for recorded in FilesystemIdentity.list(recorded: header.note("filesystems") ?? "") {
+            if let reason = recorded.staleness(now: MountedFilesystems.identity(of: recorded.device)) {
+                throw HibernationError.staleFilesystem(reason)
+            }
+        }
+
         // Consumed, durably, before the first page is written.
         let sink = try FileImageSink(path: device)
         let consumed = reader.state.consumed(at: Int64(time(nil))).encoded()

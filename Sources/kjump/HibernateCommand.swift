@@ -35,8 +35,14 @@ struct HibernateCommand: ParsableCommand {
         let check = Doctor().resumeDeviceCheck(device, memory: nil)
         guard check.status != .fail else { throw ValidationError(check.message) }
 
-        let loader = HibernationKernelLoader(kernelPath: kernel.path, region: kernel.region, role: "hibernate",
+        var loader = HibernationKernelLoader(kernelPath: kernel.path, region: kernel.region, role: "hibernate",
                                              extraCommandLine: kernel.consoleArguments() + ["kjump.resume=\(resumeDevice)"])
+        // Mounted filesystems: the resume refuses if one was mounted in between.
+        let filesystems = try MountedFilesystems.readWrite()
+        for (device, identity) in filesystems where identity == nil {
+            print("kjump: warning: \(device) is not ext2/3/4; a resume cannot tell whether it was mounted in between")
+        }
+        loader.noteFields["filesystems"] = filesystems.compactMap(\.identity).map(\.description).joined(separator: ",")
         let plan = try loader.plan()
         print(PlanDescription.render(plan, kernelPath: kernel.path))
         try loader.load(plan)

@@ -1,0 +1,30 @@
+# summary: the data disk is mounted elsewhere between hibernate and resume: the resume refuses, the image stays unused
+# shellcheck shell=bash
+source "$LAB_DIR/lib/artefacts.sh"
+
+scenario_main() {
+    build_all || fail "building the lab artefacts failed (see $OUT/lab.log)"
+    local log="$OUT/system.log"
+    boot_system "$log" stale 900 || fail "the first QEMU did not power off by itself (status $?; $log)"
+    serial_has "$log" '^KJUMP-H-HIBERNATED' || fail "the hibernation kernel did not save an image ($log)"
+    "$OUT/bin/kjump" inspect "$OUT/resume.img" | grep -q 'note       filesystems=/dev/vda:' \
+        || fail "the image does not record the mounted ext4 filesystem"
+
+    # Another system mounts the data disk meanwhile: tune2fs sets what a mount
+    # changes in the superblock (mount count and last mount time).
+    local count
+    count=$(dumpe2fs -h "$OUT/data.img" 2>/dev/null | sed -n 's/^Mount count: *//p')
+    tune2fs -C $((count + 1)) -T now "$OUT/data.img" >/dev/null || fail "tune2fs could not change the data disk"
+
+    local cmdline rlog="$OUT/resume.log"
+    cmdline=$("$OUT/bin/kjump" inspect --resume-command-line "$OUT/resume.img")
+    run_qemu_retrying KJUMP-H-INIT "$rlog" 600 "$HIBERNATION_KERNEL" "$cmdline console=ttyS0 panic=-1 quiet" \
+        -drive "file=$OUT/data.img,if=virtio,format=raw" -drive "file=$OUT/resume.img,if=virtio,format=raw" \
+        || fail "the resume QEMU did not power off cleanly (status $?; $rlog)"
+    serial_has "$rlog" '^KJUMP-H-RESUME-REFUSED' || fail "the stale image was not refused ($rlog)"
+    serial_has "$rlog" 'was mounted since the image was made' || fail "the refusal does not say why ($rlog)"
+    serial_has "$rlog" '^KJUMP-RESUMED-WORKLOAD' && fail "the stale image was resumed ($rlog)"
+    "$OUT/bin/kjump" inspect "$OUT/resume.img" | grep -q '^state      committed' \
+        || fail "the refused image was marked consumed; it must stay unused"
+    pass "refused=mounted-since image_state=committed"
+}
