@@ -56,6 +56,8 @@ struct HibernateCommand: ParsableCommand {
         let after = Clocks.now()
         try? Kexec.unload(flags: Kexec.preserveContext)
         // Back: either resumed from the image (now consumed) or the hibernation kernel gave up.
+        // What this kernel cached of the device predates the jump.
+        PageCache.drop(resumeDevice)
         let state = (try? ImageReader.probe(FileByteSource(path: resumeDevice)))?.state
         guard let state, state.state == .consumed else {
             throw HibernationError.notResumed(state: state.map { "\($0.state)" } ?? "none")

@@ -24,3 +24,12 @@ echo "KJUMP-CPUS-ONLINE $(cat /sys/devices/system/cpu/online)"
 dmesg | tail -n +"$((dmesg_before + 1))" | grep -i -w -E "error|errors|failed|failure|warning|bug|oops|call trace" \
     | grep -v "crash hp: kexec_trylock() failed" | sed 's/^/KJUMP-DMESG /'
 echo "KJUMP-DMESG-END"
+
+# A second hibernation in the same boot: the kexec image of the first was
+# unloaded, a fresh hibernation kernel is loaded, and the new image resumes too.
+kjump-workload verify --state-dir /tmp/workload >/dev/null
+echo "KJUMP-SECOND-HIBERNATE-BEGIN"
+kjump hibernate --resume-device /dev/vdb
+echo "KJUMP-SECOND-HIBERNATE rc=$?"
+kjump-workload verify --state-dir /tmp/workload
+echo "KJUMP-SECOND-RESUME-DONE"

@@ -54,7 +54,18 @@ scenario_main() {
     [ -n "$RESUME_S" ] || fail "the resume time was not measured ($rlog)"
     local resume_s=$RESUME_S
 
-    # 3. Another new QEMU must not resume again: the image is consumed.
+    # 3. The resumed system hibernated a second time (the first QEMU of this
+    #    step powered off by itself); a new QEMU resumes that image too.
+    grep -a -q '^KJUMP-SECOND-HIBERNATE-BEGIN' <<< "$rclean" || fail "the resumed system did not hibernate again ($rlog)"
+    grep -a -q '^KJUMP-SECOND-HIBERNATE rc=' <<< "$rclean" \
+        && fail "the second hibernation returned without powering off: $(grep -a -m1 'Error:' <<< "$rclean") ($rlog)"
+    local r2log="$OUT/resume2.log"
+    resume_boot "$r2log" || fail "the second resume QEMU did not power off cleanly (status $?; $r2log)"
+    grep -a -q '^KJUMP-SECOND-HIBERNATE rc=0' "$r2log" || fail "the second image did not resume ($r2log)"
+    tr -d '\r' < "$r2log" | grep -a -q '^WORKLOAD-OK .*continued=yes' || fail "the workload did not survive the second resume ($r2log)"
+    grep -a -q '^KJUMP-SECOND-RESUME-DONE' "$r2log" || fail "the twice-resumed guest did not finish ($r2log)"
+
+    # 4. Another new QEMU must not resume again: the image is consumed.
     local again="$OUT/resume-again.log"
     resume_boot "$again" || fail "the third QEMU did not power off cleanly (status $?; $again)"
     grep -a -q 'already consumed' "$again" || fail "the consumed image was not refused on the next boot ($again)"
