@@ -31,8 +31,7 @@ public struct HibernationImageSaver {
     public func run(progress: ProgressMeter? = nil) throws -> Result {
         let start = Clocks.now()
         let memory = try SystemKernelMemory.open(vmcore: vmcore, context: context)
-        let core = try ElfCoreFile(parsing: try FileByteSource(path: vmcore))
-        guard let note = core.note(named: KJumpNote.name).map({ KJumpNote(descriptor: $0.descriptor) }),
+        guard let note = memory.core.note(named: KJumpNote.name).map({ KJumpNote(descriptor: $0.descriptor) }),
               let firmware = note.firmwareMemoryMap else {
             throw HibernationError.noKJumpNote
         }

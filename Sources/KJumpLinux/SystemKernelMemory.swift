@@ -4,6 +4,8 @@ import KJumpCore
 /// `/proc/vmcore` for A's RAM outside R, and the kexec backup pages (found
 /// through A's control page) for A's contents of R.
 public struct SystemKernelMemory {
+    /// The ELF core (/proc/vmcore): its notes include kjump's own.
+    public let core: ElfCoreFile
     /// A's RAM outside R, from the ELF core.
     public let outsideRegion: ElfCoreMemory
     /// All of A's RAM, as A sees it.
@@ -19,10 +21,11 @@ public struct SystemKernelMemory {
         // mmap, not pread: reading old memory page by page costs an ioremap each.
         let source: any ByteSource
         do { source = try MappedByteSource(path: vmcore) } catch { source = try FileByteSource(path: vmcore) }
-        let outside = try ElfCoreMemory(source: source)
+        let core = try ElfCoreFile(parsing: source)
+        let outside = ElfCoreMemory(core: core, source: source)
         let recorder = recording ? RecordingPhysicalMemory(base: outside) : nil
         let aware = try RegionAwarePhysicalMemory(base: recorder ?? outside, region: context.region,
                                                   reentryPoint: context.reentryPoint)
-        return SystemKernelMemory(outsideRegion: outside, regionAware: aware, recorder: recorder)
+        return SystemKernelMemory(core: core, outsideRegion: outside, regionAware: aware, recorder: recorder)
     }
 }
