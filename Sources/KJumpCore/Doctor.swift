@@ -11,6 +11,10 @@ public struct Doctor: Sendable {
         self.memoryMarginBytes = memoryMarginBytes
     }
 
+    /// Free memory a jump needs: all of R (the kernel copies A's contents of R
+    /// into pages it allocates) plus the margin.
+    public var neededFreeBytes: UInt64 { region.totalBytes + memoryMarginBytes }
+
     /// Kernel options checked, with whether their absence fails and why they matter.
     static let requiredOptions: [(name: String, failsWhenMissing: Bool, why: String)] = [
         ("CONFIG_KEXEC", true, "kexec_load(2), which kjump uses to start the hibernation kernel"),
@@ -135,7 +139,7 @@ public struct Doctor: Sendable {
         guard let memory = facts.memory else {
             return DoctorCheck(.warn, "free memory", "cannot read MemAvailable from /proc/meminfo")
         }
-        let need = region.totalBytes + memoryMarginBytes
+        let need = neededFreeBytes
         let detail = "\(mib(memory.available)) MiB available, \(mib(need)) MiB needed (H region \(mib(region.totalBytes)) MiB + \(mib(memoryMarginBytes)) MiB margin)"
         if memory.available >= need {
             return DoctorCheck(.ok, "free memory", detail)

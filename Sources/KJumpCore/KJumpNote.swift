@@ -12,17 +12,12 @@ public struct KJumpNote: Sendable, Equatable {
 
     /// Parses the note's descriptor.
     public init(descriptor: [UInt8]) {
-        var fields: [String: String] = [:]
-        for line in String(decoding: descriptor.prefix { $0 != 0 }, as: UTF8.self).split(separator: "\n") {
-            let parts = line.split(separator: "=", maxSplits: 1)
-            if parts.count == 2 { fields[String(parts[0])] = String(parts[1]) }
-        }
-        self.fields = fields
+        fields = KeyValueLines.decode(String(decoding: descriptor.prefix { $0 != 0 }, as: UTF8.self))
     }
 
     /// The descriptor bytes, keys sorted.
     public var descriptor: [UInt8] {
-        Array(fields.keys.sorted().map { "\($0)=\(fields[$0]!)" }.joined(separator: "\n").utf8)
+        Array(KeyValueLines.encode(fields).utf8)
     }
 
     /// The system kernel's firmware memory map, as `e820=ADDR:SIZE:TYPE,…` (hex).

@@ -24,7 +24,7 @@ public struct PageRecording: Sendable, Equatable {
 
     /// The recording's bytes.
     public func encoded() -> [UInt8] {
-        let contextText = context.keys.sorted().map { "\($0)=\(context[$0]!)" }.joined(separator: "\n")
+        let contextText = KeyValueLines.encode(context)
         var out = Self.magic
         out += [UInt8](repeating: 0, count: 8)
         LittleEndianBytes.append(UInt32(contextText.utf8.count), to: &out)
@@ -50,12 +50,7 @@ public struct PageRecording: Sendable, Equatable {
         let total = LittleEndianBytes.load(UInt64.self, from: Array(try take(8)), at: 0)
         guard total <= UInt64(bytes.count) else { throw .truncated(at: bytes.count) }
         let contextLength = Int(LittleEndianBytes.load(UInt32.self, from: Array(try take(4)), at: 0))
-        let text = String(decoding: try take(contextLength), as: UTF8.self)
-        var context: [String: String] = [:]
-        for line in text.split(separator: "\n") {
-            let parts = line.split(separator: "=", maxSplits: 1)
-            if parts.count == 2 { context[String(parts[0])] = String(parts[1]) }
-        }
+        let context = KeyValueLines.decode(String(decoding: try take(contextLength), as: UTF8.self))
         let count = Int(LittleEndianBytes.load(UInt32.self, from: Array(try take(4)), at: 0))
         var pages: [UInt64: [UInt8]] = [:]
         for _ in 0..<count {

@@ -39,8 +39,7 @@ public final class FileImageSink: ImageSink {
 
     /// For a regular file, cuts it to `length` bytes (an older, longer image may have been there).
     public func truncateRegularFile(to length: UInt64) throws(KJumpLinuxError) {
-        var info = stat()
-        guard fstat(descriptor.rawValue, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return }
+        guard descriptor.isRegularFile else { return }
         do { try descriptor.resize(to: Int64(length), retryOnInterrupt: true) } catch {
             throw .write(path: path, errno: (error as? Errno) ?? .ioError)
         }

@@ -13,8 +13,6 @@ public struct HibernationKernelLoader: Sendable {
     public var kernelPath: String
     /// The H region.
     public var region: HibernationRegion
-    /// Free memory wanted beyond |R|.
-    public var memoryMarginBytes: UInt64 = 64 << 20
     /// Why H is started: `kjump.role=` (`jump`, `hibernate`).
     public var role: String
     /// Words added to H's command line.
@@ -31,7 +29,7 @@ public struct HibernationKernelLoader: Sendable {
 
     /// Builds the plan from the running system, without loading anything.
     public func plan() throws(JumpError) -> KexecJumpPlan {
-        let needed = region.totalBytes + memoryMarginBytes
+        let needed = Doctor(region: region).neededFreeBytes
         let meminfo: MemoryInfo?
         do { meminfo = MemoryInfo(parsing: try KernelFile.readText("/proc/meminfo")) } catch { throw .system(error) }
         if let available = meminfo?.available, available < needed {

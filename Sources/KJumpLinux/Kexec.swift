@@ -4,8 +4,6 @@ import SystemPackage
 
 /// Typed wrappers around `kexec_load(2)` and `reboot(2)`.
 public enum Kexec {
-    /// `KEXEC_ON_CRASH`: load into the crashkernel= reservation.
-    public static let onCrash: UInt = 0x0000_0001
     /// `KEXEC_PRESERVE_CONTEXT`: keep the current kernel to jump back into.
     public static let preserveContext: UInt = 0x0000_0002
 

@@ -18,8 +18,7 @@ public enum OutputFile {
         defer { try? fd.close() }
         do {
             _ = try fd.writeAll(toAbsoluteOffset: 0, bytes)
-            var info = stat()
-            if fstat(fd.rawValue, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG {
+            if fd.isRegularFile {
                 try fd.resize(to: Int64(bytes.count), retryOnInterrupt: true)
             }
         } catch {

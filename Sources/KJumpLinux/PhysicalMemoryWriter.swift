@@ -33,8 +33,7 @@ public final class PhysicalMemoryWriter {
         } catch {
             throw .open(path: path, errno: (error as? Errno) ?? .ioError)
         }
-        var info = stat()
-        isRegularFile = fstat(descriptor.rawValue, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+        isRegularFile = descriptor.isRegularFile
     }
 
     deinit {
