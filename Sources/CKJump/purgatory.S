@@ -20,6 +20,10 @@
  *      boot protocol asks, and
  *   4. enters the hibernation kernel's 64-bit entry with %rsi = boot_params.
  *
+ * Loaded as a crash kernel (KEXEC_ON_CRASH) it is entered with `ret` and a
+ * return address of 0: with PARAM_DIGITS = 0 and that 0 it skips steps 1
+ * and 2.
+ *
  * The loader fills the parameter block at ckjump_purgatory_parameters.
  */
 
@@ -61,8 +65,12 @@ ckjump_purgatory_start:
     decl    %ecx
     jnz     1b
 
-    /* 2. The re-entry page as ACPI NVS in the hibernation kernel's e820 map. */
-2:  movq    PARAM_BOOT_PARAMS(%rbx), %rsi
+    /* 2. The re-entry page as ACPI NVS in the hibernation kernel's e820 map
+     *    (not for a crash kernel: relocate_kernel enters it with a return
+     *    address of 0, and it never returns). */
+2:  testq   %r8, %r8
+    jz      3f
+    movq    PARAM_BOOT_PARAMS(%rbx), %rsi
     movzbl  BP_E820_ENTRIES(%rsi), %ecx
     cmpl    $E820_MAX, %ecx
     jae     3f

@@ -9,12 +9,15 @@ public struct IoMemoryMap: Sendable, Equatable {
 
     /// Top-level resources in file order.
     public var resources: [Resource]
+    /// Nested (indented) resources in file order, e.g. "Kernel code" or "Crash kernel".
+    public var nestedResources: [Resource]
 
-    /// Parses the text; nested (indented) lines are skipped.
+    /// Parses the text.
     public init(parsing text: some StringProtocol) throws(IoMemoryMapError) {
         var resources: [Resource] = []
+        var nested: [Resource] = []
         for (index, line) in text.split(separator: "\n").enumerated() {
-            guard let first = line.first, first != " " else { continue }
+            guard let first = line.first else { continue }
             let parts = line.split(separator: ":", maxSplits: 1)
             let bounds = parts.first?.trimmingSpaces().split(separator: "-") ?? []
             guard parts.count == 2, bounds.count == 2,
@@ -23,13 +26,19 @@ public struct IoMemoryMap: Sendable, Equatable {
             else {
                 throw .malformedLine(number: index + 1, text: String(line))
             }
-            resources.append(Resource(range: PhysicalRange(start: start, end: last + 1),
-                                      name: String(parts[1].trimmingSpaces())))
+            let resource = Resource(range: PhysicalRange(start: start, end: last + 1), name: String(parts[1].trimmingSpaces()))
+            if first == " " { nested.append(resource) } else { resources.append(resource) }
         }
         if !resources.isEmpty, resources.allSatisfy({ $0.range == PhysicalRange(start: 0, end: 1) }) {
             throw .addressesHidden
         }
         self.resources = resources
+        self.nestedResources = nested
+    }
+
+    /// The `crashkernel=` reservations ("Crash kernel", nested in System RAM), sorted.
+    public var crashKernelReservations: [PhysicalRange] {
+        nestedResources.filter { $0.name == "Crash kernel" }.map(\.range).sorted { $0.start < $1.start }
     }
 
     /// The "System RAM" ranges, sorted.

@@ -49,6 +49,14 @@ import Testing
         #expect(map.systemRAM == [PhysicalRange(start: 0x1000, end: 0x9fc00), PhysicalRange(start: 0x100000, end: 0x3ffe0000)])
     }
 
+    @Test func crashKernelReservationIsNested() throws {
+        let map = try IoMemoryMap(parsing: "00100000-3ffdffff : System RAM\n  01000000-01dfffff : Kernel code\n"
+                                  + "  2b000000-3affffff : Crash kernel\n3ffe0000-3fffffff : Reserved\n")
+        #expect(map.crashKernelReservations == [PhysicalRange(start: 0x2b00_0000, end: 0x3b00_0000)])
+        #expect(map.systemRAM == [PhysicalRange(start: 0x100000, end: 0x3ffe0000)])
+        #expect(try IoMemoryMap(parsing: Self.iomem).crashKernelReservations.isEmpty)
+    }
+
     @Test func hiddenAddressesAreRefused() {
         #expect(throws: IoMemoryMapError.addressesHidden) {
             try IoMemoryMap(parsing: "00000000-00000000 : System RAM\n00000000-00000000 : Reserved\n")
@@ -92,5 +100,17 @@ import Testing
         #expect(Array(patched[8..<16]) == [0x00, 0x10, 0x10, 0, 0, 0, 0, 0])
         #expect(Array(patched[16..<24]) == [0x00, 0x02, 0x00, 0x01, 0, 0, 0, 0])
         #expect(Array(patched[24..<32]) == [0xbc, 0x2a, 0x10, 0, 0, 0, 0, 0])
+    }
+}
+
+@Suite struct CpuListTests {
+    @Test func numbersAndRanges() {
+        #expect(CpuList(parsing: "0-3,8\n").cpus == [0, 1, 2, 3, 8])
+        #expect(CpuList(parsing: "0").cpus == [0])
+        #expect(CpuList(parsing: "").cpus.isEmpty)
+    }
+
+    @Test func malformedItemsAreSkipped() {
+        #expect(CpuList(parsing: "x,2-1,-3,5").cpus == [5])
     }
 }

@@ -149,3 +149,53 @@ public struct ImageHeader: Sendable, Equatable {
         notes.first { $0.key == key }?.value
     }
 }
+
+extension ImageNote {
+    /// The note that holds the dumped kernel's ELF notes other than
+    /// VMCOREINFO (one `NT_PRSTATUS` per CPU after a crash…), for `kjump
+    /// export` and `kjump inspect`: lowercase hex of the notes encoded as in
+    /// a `PT_NOTE` segment.
+    public static let elfNotesKey = "elf-notes"
+
+    /// The `elf-notes` note holding `notes` (nil when there are none).
+    public static func elfNotes(_ notes: [ElfNote]) -> ImageNote? {
+        guard !notes.isEmpty else { return nil }
+        let bytes = notes.flatMap { ElfNoteEncoding.encode(name: $0.name, type: $0.type, descriptor: $0.descriptor) }
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0xf)])
+        }
+        return ImageNote(key: elfNotesKey, value: String(decoding: text, as: UTF8.self))
+    }
+}
+
+extension ImageHeader {
+    /// The ELF notes recorded in the `elf-notes` note, encoded as in a
+    /// `PT_NOTE` segment (empty when the image has none or the note is not
+    /// even-length hex).
+    public var elfNoteBytes: [UInt8] {
+        guard let text = note(ImageNote.elfNotesKey) else { return [] }
+        let utf8 = Array(text.utf8)
+        guard utf8.count % 2 == 0 else { return [] }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(utf8.count / 2)
+        var index = 0
+        while index < utf8.count {
+            guard let high = Self.hexValue(utf8[index]), let low = Self.hexValue(utf8[index + 1]) else { return [] }
+            bytes.append(high << 4 | low)
+            index += 2
+        }
+        return bytes
+    }
+
+    private static func hexValue(_ digit: UInt8) -> UInt8? {
+        switch digit {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
+        default: nil
+        }
+    }
+}
