@@ -44,6 +44,9 @@ struct CrashLoadCommand: ParsableCommand {
         "The hibernation kernel (a bzImage with kjump built in).", valueName: "path"))
     var kernelPath = "/usr/lib/kjump/hibernation.bzImage"
 
+    @Option(help: ArgumentHelp("More words for the crash kernel's command line (e.g. irqpoll).", valueName: "words"))
+    var append: String?
+
     @Flag(help: "Unload the crash kernel.")
     var unload = false
 
@@ -56,7 +59,7 @@ struct CrashLoadCommand: ParsableCommand {
     func validate() throws {
         if unload && status { throw ValidationError("choose one of --unload and --status") }
         if unload || status {
-            if target != nil { throw ValidationError("--target is for loading; leave it out with --unload or --status") }
+            if target != nil || append != nil { throw ValidationError("--target and --append are for loading; leave them out with --unload or --status") }
             return
         }
         guard let target else { throw ValidationError("--target DEVICE is required: the raw block device the dump is written to") }
@@ -76,6 +79,7 @@ struct CrashLoadCommand: ParsableCommand {
         }
         let device = try CrashTarget.resolve(target!)
         let extra = RunningKernel.consoleArguments() + ["kjump.target=" + device, "kjump.dump-level=\(dumpLevel)", "kjump.compress=\(compress)"]
+            + KernelCommandLine(parsing: append ?? "").words
         let loader = CrashKernelLoader(kernelPath: kernelPath, extraCommandLine: extra)
         let plan = try loader.plan()
         print(PlanDescription.render(plan, kernelPath: kernelPath, memoryLabel: "system memory to dump"))

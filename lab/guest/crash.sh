@@ -3,7 +3,8 @@
 # the workload and panic the system through sysrq. The crash kernel saves the
 # dump to /dev/vdb and reboots (QEMU exits: -no-reboot).
 # Second boot (kjump_crash_step=found): the normal system finds the dump.
-# Environment from the kernel command line: kjump_workload_mib, kjump_crash_step.
+# Environment from the kernel command line: kjump_workload_mib, kjump_crash_step,
+# kjump_crash_bench (set by lab/bench dump: H times the dump tools first).
 case "${kjump_crash_step:-panic}" in
 panic)
     kjump crash-load --status
@@ -12,7 +13,7 @@ panic)
     echo "KJUMP-CRASH-REFUSED-KERNEL rc=$?"
     kjump crash-load --target /data 2>&1
     echo "KJUMP-CRASH-REFUSED-TARGET rc=$?"
-    kjump crash-load --target /dev/vdb
+    kjump crash-load --target /dev/vdb ${kjump_crash_bench:+--append kjump.bench=1}
     echo "KJUMP-CRASH-LOAD rc=$?"
     kjump crash-load --status
     mib=${kjump_workload_mib:?}

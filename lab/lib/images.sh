@@ -55,15 +55,17 @@ build_system_initramfs() {
     make_cpio "$staging" "$out/system-initramfs.cpio"
 }
 
-# build_hibernation_kernel OUTDIR BIN_DIR -> OUTDIR/hibernation-bzImage
-# H with busybox + kjump + its /init built in. The relinked image is cached
-# by the hash of the kernel build and of the initramfs.
+# build_hibernation_kernel OUTDIR BIN_DIR [STAGE_EXTRA] -> OUTDIR/hibernation-bzImage
+# H with busybox + kjump + its /init built in; STAGE_EXTRA, a function, may
+# add to the staging directory (its only argument). The relinked image is
+# cached by the hash of the kernel build and of the initramfs.
 build_hibernation_kernel() {
-    local out=$1 bins=$2 staging="$1/hibernation-initramfs" kdir cpio_hash cached
+    local out=$1 bins=$2 stage_extra=${3:-} staging="$1/hibernation-initramfs" kdir cpio_hash cached
     rm -rf "$staging"
     stage_busybox "$staging"
     cp "$bins/kjump" "$staging/bin/"
     install -m 0755 "$REPO_DIR/initramfs/hibernation-init" "$staging/init"
+    [ -z "$stage_extra" ] || "$stage_extra" "$staging"
     make_cpio "$staging" "$out/hibernation-initramfs.cpio"
     kdir=$("$LAB_DIR/build-kernel" hibernation)
     cpio_hash=$(sha256sum < "$out/hibernation-initramfs.cpio" | cut -c1-16)
@@ -81,6 +83,17 @@ build_hibernation_kernel() {
         fi
     ) 9>"$kdir/embed.lock" || exit 1
     cp "$cached" "$out/hibernation-bzImage"
+}
+
+# stage_makedumpfile DIR: Debian's makedumpfile with its shared libraries and
+# loader in DIR (for the benchmark's H, which times it against kjump).
+stage_makedumpfile() {
+    local dir=$1 lib
+    cp /usr/bin/makedumpfile "$dir/bin/"
+    for lib in $(ldd /usr/bin/makedumpfile | grep -o '/[^ ]*'); do
+        mkdir -p "$dir$(dirname "$lib")"
+        cp -L "$lib" "$dir$lib"
+    done
 }
 
 # make_disks OUTDIR: a fresh ext4 data disk and a raw resume disk.
