@@ -28,10 +28,11 @@ public struct ElfExporter {
             let range = PhysicalRange(start: extent.address, end: extent.end(pageSize: Int(pageSize)))
             if let last = loads.last, last.end == range.start { loads[loads.count - 1].end = range.end } else { loads.append(range) }
         }
-        var notes: [UInt8] = []
+        // The CPUs' notes first, then VMCOREINFO, as a kernel's /proc/vmcore orders them.
+        var notes = reader.header.elfNoteBytes
         let vmcoreinfo = reader.header.note(ImageNote.vmcoreinfoKey)
         if let vmcoreinfo {
-            notes = ElfNoteEncoding.encode(name: VmcoreInfo.noteName, type: 0, descriptor: Array(vmcoreinfo.utf8))
+            notes += ElfNoteEncoding.encode(name: VmcoreInfo.noteName, type: 0, descriptor: Array(vmcoreinfo.utf8))
         }
         let layout = ElfCoreWriter.coreFileLayout(loads: loads, notes: notes, pageSize: pageSize)
         let sink = try FileImageSink(path: output)

@@ -19,6 +19,8 @@ public enum KJumpLinuxError: Error, Sendable, Equatable, CustomStringConvertible
     case outsideAllowedMemory(address: UInt64)
     /// A kernel-provided file does not say what it should.
     case malformed(path: String, reason: String)
+    /// `path` should be a block device but is not.
+    case notABlockDevice(path: String, purpose: String)
 
     public var description: String {
         switch self {
@@ -30,6 +32,7 @@ public enum KJumpLinuxError: Error, Sendable, Equatable, CustomStringConvertible
         case .syscall(let name, let errno): "\(name) failed: \(errno)"
         case .outsideAllowedMemory(let address): "refusing to write physical address 0x\(String(address, radix: 16)): it is not the system kernel's memory outside the H region"
         case .malformed(let path, let reason): "\(path) is not in the expected format: \(reason)"
+        case .notABlockDevice(let path, let purpose): "\(path) is not a block device; \(purpose)"
         }
     }
 }

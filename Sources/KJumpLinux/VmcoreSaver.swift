@@ -56,9 +56,7 @@ public struct VmcoreSaver {
             compression: compression,
             systemKernel: SystemKernelIdentity(osRelease: info.osRelease ?? "unknown", vmcoreinfo: note.descriptor),
             reentryPoint: 0, hibernationRegion: HibernationRegion(ranges: []), firmwareMemoryMap: [],
-            resumeCommandLine: "", notes: [ImageNote(key: "dump-level", value: "\(level.rawValue)"),
-                                           ImageNote(key: "source", value: source),
-                                           .vmcoreinfo(descriptor: note.descriptor)])
+            resumeCommandLine: "", notes: Self.notes(core: core, vmcoreinfo: note, info: info, level: level, source: source))
         let sink = try FileImageSink(path: destination)
         let writer = try ImageWriter(header: header, sink: sink, options: .init(workers: workers))
         let statistics = try ImageSaver(recordZeroPages: level.contains(.zero))
@@ -68,6 +66,20 @@ public struct VmcoreSaver {
         progress?.finish()
         let seconds = Double(Clocks.now().monotonic - start.monotonic) / 1e9
         return Result(statistics: statistics, summary: summary, classification: counts, seconds: seconds)
+    }
+}
+
+extension VmcoreSaver {
+    /// The image notes of a dump: how it was made, the kernel's VMCOREINFO,
+    /// when the kernel crashed, and the CPUs' notes (registers at the crash).
+    static func notes(core: ElfCoreFile, vmcoreinfo: ElfNote, info: VmcoreInfo, level: DumpLevel, source: String) -> [ImageNote] {
+        var notes = [ImageNote(key: "dump-level", value: "\(level.rawValue)"),
+                     ImageNote(key: "source", value: source),
+                     .vmcoreinfo(descriptor: vmcoreinfo.descriptor)]
+        if let crashTime = info.crashTime { notes.append(ImageNote(key: "crash-time", value: "\(crashTime)")) }
+        let others = core.notes.filter { $0.name != VmcoreInfo.noteName && $0.name != KJumpNote.name }
+        if let elfNotes = ImageNote.elfNotes(others) { notes.append(elfNotes) }
+        return notes
     }
 }
 

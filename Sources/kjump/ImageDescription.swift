@@ -23,10 +23,27 @@ enum ImageDescription {
             ]
         }
         for note in header.notes {
-            let value = note.key == ImageNote.vmcoreinfoKey ? "(\(note.value.utf8.count) bytes of VMCOREINFO)" : note.value
+            let value = switch note.key {
+            case ImageNote.vmcoreinfoKey: "(\(note.value.utf8.count) bytes of VMCOREINFO)"
+            case ImageNote.elfNotesKey: describeElfNotes(header.elfNoteBytes)
+            default: note.value
+            }
             lines.append("note       \(note.key)=\(value)")
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// The dump's ELF notes in a few words: how many, and each CPU's task
+    /// (`NT_PRSTATUS` pr_pid; 0 is the idle task) and instruction pointer.
+    static func describeElfNotes(_ bytes: [UInt8]) -> String {
+        guard let notes = try? ElfNote.parseSegment(bytes, at: 0) else { return "(\(bytes.count) bytes, malformed)" }
+        let cpus = notes.filter { $0.name == "CORE" && $0.type == PrStatus.noteType }.compactMap { PrStatus(descriptor: $0.descriptor) }
+        var text = "\(notes.count) notes"
+        if !cpus.isEmpty {
+            text += "; registers of \(cpus.count) CPUs: "
+                + cpus.map { "pid \($0.pid) rip 0x\(String($0.instructionPointer, radix: 16))" }.joined(separator: ", ")
+        }
+        return text
     }
 
     /// `value` with one decimal.

@@ -73,8 +73,5 @@ struct HibernationKernelOptions: ParsableArguments {
     var region: HibernationRegion { regionOptions.region }
 
     /// The running kernel's console= words, so the hibernation kernel prints where this one does.
-    func consoleArguments() -> [String] {
-        let text = KernelFile.probe("/proc/cmdline").text ?? ""
-        return KernelCommandLine(parsing: text).words.filter { $0.hasPrefix("console=") || $0 == "quiet" || $0.hasPrefix("loglevel=") }
-    }
+    func consoleArguments() -> [String] { RunningKernel.consoleArguments() }
 }

@@ -2,7 +2,7 @@ import KJumpCore
 
 /// Human-readable listing of a kexec plan, printed by `kjump jump`.
 enum PlanDescription {
-    static func render(_ plan: KexecJumpPlan, kernelPath: String) -> String {
+    static func render(_ plan: KexecJumpPlan, kernelPath: String, memoryLabel: String = "system memory outside R") -> String {
         var lines = ["kjump: hibernation kernel \(kernelPath), entry 0x\(String(plan.entry, radix: 16)), \(plan.segments.count) segments:"]
         for segment in plan.segments {
             let range = segment.range
@@ -10,7 +10,7 @@ enum PlanDescription {
             lines.append("  \(range)  \(String(segment.memorySize >> 10).leftPadded(to: 7)) KiB  \(segment.purpose) (\(data))")
         }
         let ram = plan.systemMemoryOutsideRegion.reduce(UInt64(0)) { $0 + $1.size }
-        lines.append("  system memory outside R: \(ram >> 20) MiB in \(plan.systemMemoryOutsideRegion.count) ranges")
+        lines.append("  \(memoryLabel): \(ram >> 20) MiB in \(plan.systemMemoryOutsideRegion.count) ranges")
         return lines.joined(separator: "\n")
     }
 }

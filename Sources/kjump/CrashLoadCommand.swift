@@ -1,0 +1,97 @@
+import ArgumentParser
+import KJumpCore
+import KJumpLinux
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `kjump crash-load`: the hibernation kernel as the crash (kdump) kernel.
+struct CrashLoadCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "crash-load",
+        abstract: "Load the hibernation kernel as the crash kernel, to save a dump when this system panics.",
+        discussion: """
+            Loads the hibernation kernel into the memory reserved with \
+            crashkernel= (see /proc/iomem, "Crash kernel") with \
+            kexec_load(KEXEC_ON_CRASH). When this kernel panics, the hibernation \
+            kernel starts there, saves this system's memory as a crash image on \
+            --target (dump level 31 by default: free, cache, user and zero pages \
+            dropped) and reboots. Read the dump afterwards with 'kjump inspect', \
+            'kjump dmesg' and 'kjump export'.
+
+            The target is a raw block device (or partition) that nothing else \
+            uses: the hibernation kernel writes it without mounting anything. \
+            Run 'kjump crash-load' again after changing CPUs or memory \
+            (hotplug), and at every boot (a systemd unit or /etc/rc.local).
+
+            Examples:
+              kjump crash-load --target /dev/disk/by-partlabel/kjump-dump
+              kjump crash-load --status
+              kjump crash-load --unload
+            """
+    )
+
+    @Option(help: ArgumentHelp("The raw block device the dump is written to.", valueName: "device"))
+    var target: String?
+
+    @Option(name: .customLong("dump-level"), help: "Pages to drop, as makedumpfile's -d (0–31).")
+    var dumpLevel = 31
+
+    @Option(help: "lz4 (fast, default), zstd (smaller) or none.")
+    var compress = "lz4"
+
+    @Option(name: .customLong("kernel"), help: ArgumentHelp(
+        "The hibernation kernel (a bzImage with kjump built in).", valueName: "path"))
+    var kernelPath = "/usr/lib/kjump/hibernation.bzImage"
+
+    @Flag(help: "Unload the crash kernel.")
+    var unload = false
+
+    @Flag(help: "Say whether a crash kernel is loaded and how much memory is reserved.")
+    var status = false
+
+    @Flag(help: "Plan and print the segments, but do not load.")
+    var dryRun = false
+
+    func validate() throws {
+        if unload && status { throw ValidationError("choose one of --unload and --status") }
+        if unload || status {
+            if target != nil { throw ValidationError("--target is for loading; leave it out with --unload or --status") }
+            return
+        }
+        guard let target else { throw ValidationError("--target DEVICE is required: the raw block device the dump is written to") }
+        guard DumpLevel(level: dumpLevel) != nil else { throw ValidationError("--dump-level must be between 0 and 31") }
+        guard ImageCompression(name: compress) != nil else { throw ValidationError("--compress must be lz4, zstd or none") }
+        guard !target.contains(" "), !target.contains("\"") else {
+            throw ValidationError("--target cannot contain spaces or quotes (it travels on the kernel command line)")
+        }
+    }
+
+    func run() throws {
+        if status { return printStatus() }
+        if unload {
+            try CrashKernelLoader.unload()
+            print("kjump crash-load: crash kernel unloaded")
+            return
+        }
+        let device = try CrashTarget.resolve(target!)
+        let extra = RunningKernel.consoleArguments() + ["kjump.target=" + device, "kjump.dump-level=\(dumpLevel)", "kjump.compress=\(compress)"]
+        let loader = CrashKernelLoader(kernelPath: kernelPath, extraCommandLine: extra)
+        let plan = try loader.plan()
+        print(PlanDescription.render(plan, kernelPath: kernelPath, memoryLabel: "system memory to dump"))
+        if dryRun { return }
+        try loader.load(plan)
+        print("kjump crash-load: loaded; after a panic the dump goes to \(device)")
+    }
+
+    func printStatus() {
+        let size = CrashKernelLoader.reservationSize
+        let reserved = size.map { $0 == 0 ? "no memory reserved (boot with crashkernel=256M)" : "\($0 >> 20) MiB reserved" }
+            ?? "this kernel has no crash kernel support"
+        switch CrashKernelLoader.isLoaded {
+        case true?: print("kjump crash-load: a crash kernel is loaded; \(reserved)")
+        case false?: print("kjump crash-load: no crash kernel is loaded; \(reserved)")
+        case nil: print("kjump crash-load: cannot tell whether a crash kernel is loaded (no /sys/kernel/kexec_crash_loaded); \(reserved)")
+        }
+    }
+}

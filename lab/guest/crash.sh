@@ -1,0 +1,38 @@
+# Guest half of the `crash` scenario, first boot (kjump_crash_step=panic):
+# load the hibernation kernel as the crash kernel, check the refusals, start
+# the workload and panic the system through sysrq. The crash kernel saves the
+# dump to /dev/vdb and reboots (QEMU exits: -no-reboot).
+# Second boot (kjump_crash_step=found): the normal system finds the dump.
+# Environment from the kernel command line: kjump_workload_mib, kjump_crash_step.
+case "${kjump_crash_step:-panic}" in
+panic)
+    kjump crash-load --status
+    echo "KJUMP-CRASH-STATUS-BEFORE rc=$?"
+    kjump crash-load --target /dev/vdb --kernel /nonexistent 2>&1
+    echo "KJUMP-CRASH-REFUSED-KERNEL rc=$?"
+    kjump crash-load --target /data 2>&1
+    echo "KJUMP-CRASH-REFUSED-TARGET rc=$?"
+    kjump crash-load --target /dev/vdb
+    echo "KJUMP-CRASH-LOAD rc=$?"
+    kjump crash-load --status
+    mib=${kjump_workload_mib:?}
+    kjump-workload start --mib "$mib" --seed 61 --state-dir /tmp/workload \
+        --files-dir /data/workload --tmpfs-dir /tmp/workload-files >/dev/null
+    echo "KJUMP-WORKLOAD-START rc=$?"
+    sync
+    echo "KJUMP-CRASH-PANIC"
+    echo c > /proc/sysrq-trigger
+    echo "KJUMP-CRASH-SURVIVED the panic did not start the crash kernel"
+    ;;
+found)
+    kjump verify /dev/vdb
+    echo "KJUMP-CRASH-VERIFY rc=$?"
+    kjump inspect /dev/vdb
+    echo "KJUMP-CRASH-INSPECT rc=$?"
+    if kjump --help | grep -q "^  *dmesg "; then
+        kjump dmesg /dev/vdb > /tmp/crash-dmesg.txt
+        echo "KJUMP-CRASH-DMESG rc=$? lines=$(wc -l < /tmp/crash-dmesg.txt)"
+        grep -m1 'sysrq triggered crash' /tmp/crash-dmesg.txt | sed 's/^/KJUMP-CRASH-DMESG-PANIC /'
+    fi
+    ;;
+esac
