@@ -7,6 +7,17 @@ public protocol ByteSource {
     var size: UInt64 { get }
     /// The `count` bytes starting at byte `offset`.
     func read(at offset: UInt64, count: Int) throws -> [UInt8]
+    /// Calls `body` with the `count` bytes starting at byte `offset`. A source
+    /// that holds its bytes (a file mapping) passes them without copying; the
+    /// pointer is valid only during the call.
+    func withBytes<Result>(at offset: UInt64, count: Int, _ body: (UnsafeRawBufferPointer) throws -> Result) throws -> Result
+}
+
+extension ByteSource {
+    /// Reads the bytes, then calls `body` with them.
+    public func withBytes<Result>(at offset: UInt64, count: Int, _ body: (UnsafeRawBufferPointer) throws -> Result) throws -> Result {
+        try read(at: offset, count: count).withUnsafeBytes(body)
+    }
 }
 
 /// Why a `ByteSource` could not serve a read.

@@ -91,6 +91,18 @@ public struct ElfCoreMemory: PhysicalMemory {
         return out
     }
 
+    /// Passes the source's bytes straight to `body` when one load's file
+    /// bytes hold the whole range (the common case); reads otherwise.
+    public func withBytes<Result>(physicalAddress: UInt64, count: Int,
+                                  _ body: (UnsafeRawBufferPointer) throws -> Result) throws -> Result {
+        let end = try checkedEnd(of: physicalAddress, count: count)
+        if let index = pieceIndex(containing: physicalAddress), end <= pieces[index].fileEnd {
+            let piece = pieces[index]
+            return try source.withBytes(at: piece.fileOffset + (physicalAddress - piece.start), count: count, body)
+        }
+        return try read(physicalAddress: physicalAddress, count: count).withUnsafeBytes(body)
+    }
+
     /// The index of the piece holding `address`, by binary search.
     func pieceIndex(containing address: UInt64) -> Int? {
         var low = 0

@@ -43,8 +43,9 @@ public struct ImageSaver {
             var address = range.start
             while address < range.end {
                 let count = Int(min(UInt64(chunkBytes), range.end - address))
-                let bytes = try memory.read(physicalAddress: address, count: count)
-                try appendChunk(bytes, at: address, to: writer, statistics: &statistics)
+                try memory.withBytes(physicalAddress: address, count: count) { bytes in
+                    try appendChunk(bytes, at: address, to: writer, statistics: &statistics)
+                }
                 address += UInt64(count)
                 handled += UInt64(count)
                 progress(handled)
@@ -55,10 +56,10 @@ public struct ImageSaver {
     }
 
     /// Splits one chunk into runs of data pages and runs of zero pages.
-    private func appendChunk(_ bytes: [UInt8], at address: UInt64, to writer: ImageWriter,
+    private func appendChunk(_ raw: UnsafeRawBufferPointer, at address: UInt64, to writer: ImageWriter,
                              statistics: inout Statistics) throws {
-        let pages = bytes.count / pageSize
-        try bytes.withUnsafeBytes { raw in
+        let pages = raw.count / pageSize
+        do {
             var runStart = 0
             var runIsZero = false
             func flush(upTo end: Int) throws {

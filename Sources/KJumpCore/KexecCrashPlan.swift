@@ -71,10 +71,14 @@ public struct KexecCrashPlanner: Sendable {
     public var cpuNotes: [PhysicalRange]
     /// More words for H's command line (console=, kjump.target=…).
     public var extraCommandLine: [String]
+    /// CPUs H brings up (`nr_cpus=`): 1 is the safe choice after a crash;
+    /// more let kjump compress on several.
+    public var cpus: Int
 
     public init(reservation: PhysicalRange, kernel: BzImage, purgatory: PurgatoryCode,
                 firmwareMemoryMap: [E820Entry], systemRAM: [PhysicalRange], vmcoreinfo: PhysicalRange,
-                cpuNotes: [PhysicalRange], extraCommandLine: [String]) {
+                cpuNotes: [PhysicalRange], extraCommandLine: [String], cpus: Int = 1) {
+        self.cpus = max(cpus, 1)
         self.reservation = reservation
         self.kernel = kernel
         self.purgatory = purgatory
@@ -132,7 +136,7 @@ public struct KexecCrashPlanner: Sendable {
         memoryMap.sort { $0.address < $1.address }
         guard memoryMap.count <= E820.maxZeroPageEntries else { throw .tooManyMemoryMapEntries(memoryMap.count) }
 
-        let words = ["nokaslr", "nr_cpus=1", "reset_devices",
+        let words = ["nokaslr", "nr_cpus=\(cpus)", "reset_devices",
                      "elfcorehdr=\(headerRange.size)@0x\(String(headerAddress, radix: 16))",
                      "kjump.role=crash"] + extraCommandLine
         let commandLine = words.joined(separator: " ")

@@ -4,6 +4,19 @@ public protocol PhysicalMemory {
     /// The `count` bytes starting at `physicalAddress`; throws rather than
     /// returning fewer bytes.
     func read(physicalAddress: UInt64, count: Int) throws -> [UInt8]
+    /// Calls `body` with the `count` bytes at `physicalAddress`; a reader
+    /// over mapped memory passes them without copying. The pointer is valid
+    /// only during the call.
+    func withBytes<Result>(physicalAddress: UInt64, count: Int,
+                           _ body: (UnsafeRawBufferPointer) throws -> Result) throws -> Result
+}
+
+extension PhysicalMemory {
+    /// Reads the bytes, then calls `body` with them.
+    public func withBytes<Result>(physicalAddress: UInt64, count: Int,
+                                  _ body: (UnsafeRawBufferPointer) throws -> Result) throws -> Result {
+        try read(physicalAddress: physicalAddress, count: count).withUnsafeBytes(body)
+    }
 }
 
 /// Why a physical address could not be read.

@@ -96,6 +96,17 @@ public struct RegionAwarePhysicalMemory: PhysicalMemory {
         return out
     }
 
+    /// Outside R the bytes are `base`'s, passed on without a copy; ranges
+    /// that touch R are read page by page as `read` does.
+    public func withBytes<Result>(physicalAddress: UInt64, count: Int,
+                                  _ body: (UnsafeRawBufferPointer) throws -> Result) throws -> Result {
+        let end = try checkedEnd(of: physicalAddress, count: count)
+        if !region.contains(where: { $0.start < end && physicalAddress < $0.end }) {
+            return try base.withBytes(physicalAddress: physicalAddress, count: count, body)
+        }
+        return try read(physicalAddress: physicalAddress, count: count).withUnsafeBytes(body)
+    }
+
     private func readBase(_ address: UInt64, _ count: Int) throws -> [UInt8] {
         let bytes = try base.read(physicalAddress: address, count: count)
         guard bytes.count == count else {

@@ -37,10 +37,13 @@ public struct CrashKernelLoader: Sendable {
     public var kernelPath: String
     /// Words added to H's command line (console=, kjump.target=…).
     public var extraCommandLine: [String]
+    /// CPUs H brings up after the crash.
+    public var cpus: Int
 
-    public init(kernelPath: String, extraCommandLine: [String]) {
+    public init(kernelPath: String, extraCommandLine: [String], cpus: Int = 1) {
         self.kernelPath = kernelPath
         self.extraCommandLine = extraCommandLine
+        self.cpus = cpus
     }
 
     /// Builds the plan from the running system, without loading anything.
@@ -64,7 +67,7 @@ public struct CrashKernelLoader: Sendable {
             planner = KexecCrashPlanner(reservation: reservation, kernel: kernel, purgatory: .shipped,
                                         firmwareMemoryMap: try FirmwareMemoryMap.read(), systemRAM: iomem.systemRAM,
                                         vmcoreinfo: try Self.vmcoreinfoLocation(), cpuNotes: try Self.cpuNoteLocations(),
-                                        extraCommandLine: extraCommandLine)
+                                        extraCommandLine: extraCommandLine, cpus: cpus)
         } catch let error as KJumpLinuxError {
             throw .system(error)
         } catch {

@@ -45,4 +45,12 @@ public final class MappedByteSource: ByteSource, @unchecked Sendable {
         }
         return [UInt8](UnsafeRawBufferPointer(start: base + Int(offset), count: count))
     }
+
+    /// Passes the mapped bytes themselves: no copy.
+    public func withBytes<Result>(at offset: UInt64, count: Int, _ body: (UnsafeRawBufferPointer) throws -> Result) throws -> Result {
+        guard count >= 0, offset <= size, UInt64(count) <= size - offset else {
+            throw ByteSourceError.outOfBounds(offset: offset, count: count, size: size)
+        }
+        return try body(UnsafeRawBufferPointer(start: base + Int(offset), count: count))
+    }
 }

@@ -33,7 +33,9 @@ public struct VmcoreSaver {
 
     public func run(progress: ProgressMeter? = nil) throws -> Result {
         let start = Clocks.now()
-        let input = try FileByteSource(path: source)
+        // mmap first: /proc/vmcore maps old memory once instead of page by page (see MappedByteSource).
+        let input: any ByteSource
+        do { input = try MappedByteSource(path: source) } catch { input = try FileByteSource(path: source) }
         let core = try ElfCoreFile(parsing: input)
         let memory = ElfCoreMemory(core: core, source: input)
         guard let note = core.note(named: VmcoreInfo.noteName), let info = VmcoreInfo(notes: [note]) else {

@@ -44,6 +44,11 @@ struct CrashLoadCommand: ParsableCommand {
         "The hibernation kernel (a bzImage with kjump built in).", valueName: "path"))
     var kernelPath = "/usr/lib/kjump/hibernation.bzImage"
 
+    @Option(help: ArgumentHelp(
+        "CPUs the crash kernel brings up. 1 (default) is the safest after a crash; 2 or more compress the dump in parallel.",
+        valueName: "n"))
+    var cpus = 1
+
     @Option(help: ArgumentHelp("More words for the crash kernel's command line (e.g. irqpoll).", valueName: "words"))
     var append: String?
 
@@ -64,6 +69,7 @@ struct CrashLoadCommand: ParsableCommand {
         }
         guard let target else { throw ValidationError("--target DEVICE is required: the raw block device the dump is written to") }
         guard DumpLevel(level: dumpLevel) != nil else { throw ValidationError("--dump-level must be between 0 and 31") }
+        guard (1...64).contains(cpus) else { throw ValidationError("--cpus must be between 1 and 64") }
         guard ImageCompression(name: compress) != nil else { throw ValidationError("--compress must be lz4, zstd or none") }
         guard !target.contains(" "), !target.contains("\"") else {
             throw ValidationError("--target cannot contain spaces or quotes (it travels on the kernel command line)")
@@ -80,7 +86,7 @@ struct CrashLoadCommand: ParsableCommand {
         let device = try CrashTarget.resolve(target!)
         let extra = RunningKernel.consoleArguments() + ["kjump.target=" + device, "kjump.dump-level=\(dumpLevel)", "kjump.compress=\(compress)"]
             + KernelCommandLine(parsing: append ?? "").words
-        let loader = CrashKernelLoader(kernelPath: kernelPath, extraCommandLine: extra)
+        let loader = CrashKernelLoader(kernelPath: kernelPath, extraCommandLine: extra, cpus: cpus)
         let plan = try loader.plan()
         print(PlanDescription.render(plan, kernelPath: kernelPath, memoryLabel: "system memory to dump"))
         if dryRun { return }

@@ -87,20 +87,22 @@ bench_main() {
 # crash_table: part 2. Sets CRASH_RATIO_TIME and CRASH_RATIO_SIZE, or CRASH_FAILURE.
 crash_table() {
     local crashkernel_mib=${KJUMP_CRASHKERNEL_MIB:-192} log="$OUT/crash.log" clean h_boot
+    # H with as many CPUs as the guest: kjump compresses on all, makedumpfile gets --num-threads.
+    local h_cpus=$KJUMP_GUEST_CPUS
     build_workload "$OUT/bin"
     build_hibernation_kernel "$OUT" "$OUT/bin" stage_makedumpfile
     build_system_initramfs "$OUT" "$OUT/bin" "$OUT/hibernation-bzImage"
     SYSTEM_KERNEL="$("$LAB_DIR/build-kernel" system)/vmlinux"
     make_disks "$OUT"
     run_qemu_retrying KJUMP-INIT "$log" 900 "$SYSTEM_KERNEL" \
-        "$(system_append crash) crashkernel=${crashkernel_mib}M kjump_crash_step=panic kjump_crash_bench=1" \
+        "$(system_append crash) crashkernel=${crashkernel_mib}M kjump_crash_step=panic kjump_crash_bench=1 kjump_crash_cpus=$h_cpus" \
         -initrd "$OUT/system-initramfs.cpio" \
         -drive "file=$OUT/data.img,if=virtio,format=raw" -drive "file=$OUT/resume.img,if=virtio,format=raw" \
         || { CRASH_FAILURE="the crash QEMU did not end by itself ($log)"; return 1; }
     clean=$(tr -d '\r' < "$log" | sed 's/\x1b\[[0-9;]*[a-zA-Z]//g')
     grep -a -q '^KJUMP-H-DUMPED' <<< "$clean" || { CRASH_FAILURE="the crash kernel did not save the dump ($log)"; return 1; }
     h_boot=$(grep -a -m1 '^KJUMP-H-INIT uptime=' <<< "$clean" | sed 's/.*uptime=//')
-    printf '%-34s %9s %10s %12s\n' "from a crash, in H (1 CPU)" "save s" "MiB out" "panic→dump s"
+    printf '%-34s %9s %10s %12s\n' "from a crash, in H ($h_cpus CPUs)" "save s" "MiB out" "panic→dump s"
     local best_k= best_k_size= best_m= best_m_size= tool t bytes rc total line
     while read -r line; do
         tool=$(awk '{ print $2 }' <<< "$line")

@@ -4,7 +4,8 @@
 # dump to /dev/vdb and reboots (QEMU exits: -no-reboot).
 # Second boot (kjump_crash_step=found): the normal system finds the dump.
 # Environment from the kernel command line: kjump_workload_mib, kjump_crash_step,
-# kjump_crash_bench (set by lab/bench dump: H times the dump tools first).
+# kjump_crash_bench (set by lab/bench dump: H times the dump tools first),
+# kjump_crash_cpus (CPUs of the crash kernel, default 1).
 case "${kjump_crash_step:-panic}" in
 panic)
     kjump crash-load --status
@@ -13,7 +14,7 @@ panic)
     echo "KJUMP-CRASH-REFUSED-KERNEL rc=$?"
     kjump crash-load --target /data 2>&1
     echo "KJUMP-CRASH-REFUSED-TARGET rc=$?"
-    kjump crash-load --target /dev/vdb ${kjump_crash_bench:+--append kjump.bench=1}
+    kjump crash-load --target /dev/vdb ${kjump_crash_bench:+--append kjump.bench=1} ${kjump_crash_cpus:+--cpus $kjump_crash_cpus}
     echo "KJUMP-CRASH-LOAD rc=$?"
     kjump crash-load --status
     mib=${kjump_workload_mib:?}
@@ -22,7 +23,14 @@ panic)
     echo "KJUMP-WORKLOAD-START rc=$?"
     sync
     echo "KJUMP-CRASH-PANIC"
-    echo c > /proc/sysrq-trigger
+    if [ -n "${kjump_crash_bench:-}" ]; then
+        # The crash kernel starts on the CPU that panicked and never wakes the
+        # firmware's boot CPU (an INIT could reset the machine): panic on CPU 0
+        # so that a crash kernel with --cpus 2 gets both CPUs of the guest.
+        taskset 1 sh -c 'echo c > /proc/sysrq-trigger'
+    else
+        echo c > /proc/sysrq-trigger
+    fi
     echo "KJUMP-CRASH-SURVIVED the panic did not start the crash kernel"
     ;;
 found)

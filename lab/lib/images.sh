@@ -90,7 +90,8 @@ build_hibernation_kernel() {
 stage_makedumpfile() {
     local dir=$1 lib
     cp /usr/bin/makedumpfile "$dir/bin/"
-    for lib in $(ldd /usr/bin/makedumpfile | grep -o '/[^ ]*'); do
+    # libgcc_s is dlopen'ed by pthread_exit (makedumpfile --num-threads).
+    for lib in $(ldd /usr/bin/makedumpfile | grep -o '/[^ ]*') /lib/x86_64-linux-gnu/libgcc_s.so.1; do
         mkdir -p "$dir$(dirname "$lib")"
         cp -L "$lib" "$dir$lib"
     done
