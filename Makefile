@@ -31,6 +31,8 @@ lab-test:
 vmcore-test:
 	lab/vmcore
 	swift test --filter RealVmcore
+	KJUMP_VMCORE_KERNEL=debian lab/vmcore
+	lab/crash-check
 
 # kjump against the reference tools, side by side (tables end with a RATIO line).
 bench:

@@ -144,7 +144,8 @@ public enum PageFilterError: Error, Equatable, CustomStringConvertible {
     case missing(String)
     /// A VMCOREINFO value cannot be right.
     case implausible(String)
-    /// The kernel is not built with `CONFIG_SPARSEMEM_VMEMMAP` (no `SYMBOL(vmemmap)`).
+    /// The kernel is not built with `CONFIG_SPARSEMEM_VMEMMAP` (no `SYMBOL(vmemmap)`,
+    /// nor a `mem_section` to decode it from).
     case noVmemmap
     /// Reading `mem_map` failed (not merely an unmapped hole).
     case memMapUnreadable(firstPFN: UInt64, pageCount: Int, reason: String)
@@ -156,7 +157,7 @@ public enum PageFilterError: Error, Equatable, CustomStringConvertible {
         case let .implausible(what):
             "implausible VMCOREINFO value: \(what)"
         case .noVmemmap:
-            "the system kernel's VMCOREINFO has no SYMBOL(vmemmap): kjump filters pages only on kernels built with CONFIG_SPARSEMEM_VMEMMAP"
+            "the system kernel's VMCOREINFO has no SYMBOL(vmemmap), and no section of SYMBOL(mem_section) gives it: kjump filters pages only on kernels built with CONFIG_SPARSEMEM_VMEMMAP"
         case let .memMapUnreadable(pfn, count, reason):
             "cannot read the struct pages of \(count) page frames from PFN \(hexText(pfn)): \(reason)"
         }

@@ -10,7 +10,7 @@
 /// | `phys_base` | `NUMBER(phys_base)` (vmcore_info_64.c:12) |
 /// | 4 or 5 levels | `NUMBER(pgtable_l5_enabled)` (vmcore_info_64.c:14–15) |
 /// | SME C-bit | `NUMBER(sme_mask)` (vmcore_info_64.c:23), cleared from entries |
-/// | vmemmap base | `SYMBOL(vmemmap)` (kernel/vmcore_info.c:156, `VMCOREINFO_SYMBOL_ARRAY`): the *value* of `vmemmap`, i.e. `VMEMMAP_START` = `vmemmap_base` (arch/x86/include/asm/pgtable_64.h:258, pgtable_64_types.h:139), already randomized by memory KASLR |
+/// | vmemmap base | `SYMBOL(vmemmap)` (kernel/vmcore_info.c:156, `VMCOREINFO_SYMBOL_ARRAY`): the *value* of `vmemmap`, i.e. `VMEMMAP_START` = `vmemmap_base` (arch/x86/include/asm/pgtable_64.h:258, pgtable_64_types.h:139), already randomized by memory KASLR. Older kernels (Debian's 6.1) lack the line: then decoded from the first section of `SYMBOL(mem_section)` that has a `mem_map`, see `vmemmapBaseFromMemSection` |
 /// | image size | `NUMBER(KERNEL_IMAGE_SIZE)` (vmcore_info_64.c:22) |
 /// | direct-map base | not in 6.12's VMCOREINFO (`page_offset_base`, arch/x86/kernel/head64.c:64, is a variable that arch/x86/mm/kaslr.c randomizes, and kallsyms lists it only with `CONFIG_KALLSYMS_ALL`): found in the page tables, see `findDirectMapBase` |
 ///
@@ -67,17 +67,18 @@ public struct KernelAddressSpace {
         let physicalBits = vmcoreInfo.numbers["MAX_PHYSMEM_BITS"].flatMap { (1...52).contains($0) ? $0 : nil }
             ?? (levels == 5 ? 52 : 46)
         let vmallocStart = vmcoreInfo.unsignedNumber("VMALLOC_START")
-        let vmemmapBase = vmcoreInfo.symbols["vmemmap"]
+        let vmemmapSymbol = vmcoreInfo.symbols["vmemmap"]
         let base: UInt64
         if let directMapBase {
             base = directMapBase
         } else {
             let searchStart = levels == 5 ? Self.directMapBaseL5 : Self.directMapBaseL4
             let searchEnd = vmallocStart.flatMap { $0 > searchStart ? $0 : nil }
-                ?? vmemmapBase.flatMap { $0 > searchStart ? $0 : nil }
+                ?? vmemmapSymbol.flatMap { $0 > searchStart ? $0 : nil }
                 ?? searchStart &+ (1 << (levels == 5 ? 55 : 46))
             base = try Self.findDirectMapBase(walker: walker, from: searchStart, to: searchEnd)
         }
+        let vmemmapBase = vmemmapSymbol ?? Self.vmemmapBaseFromMemSection(vmcoreInfo: vmcoreInfo, walker: walker)
         self.memory = memory
         self.walker = walker
         self.physBase = physBase
@@ -134,6 +135,71 @@ public struct KernelAddressSpace {
             }
         }
         return try Self.notFound(start, end)
+    }
+
+    /// `vmemmap_base` decoded from `mem_section`, for kernels whose VMCOREINFO
+    /// has no `SYMBOL(vmemmap)` (it came with the move to kernel/vmcore_info.c;
+    /// Debian's 6.1 lacks it); nil when `mem_section` gives no answer.
+    ///
+    /// With `CONFIG_SPARSEMEM_VMEMMAP` a section's `section_mem_map` holds its
+    /// `mem_map` minus the section's first PFN, in `struct page` units
+    /// (`sparse_encode_mem_map`, mm/sparse.c), and that `mem_map` is
+    /// `vmemmap + first PFN`: the encoded pointer *is* `vmemmap`, in every
+    /// section. Flag bits (`SECTION_MARKED_PRESENT`, `SECTION_HAS_MEM_MAP`, …
+    /// below `SECTION_MAP_LAST_BIT`, at most bit 5, include/linux/mmzone.h) are
+    /// cleared with the page offset: `vmemmap_base` is page aligned (PUD
+    /// aligned under memory KASLR, arch/x86/mm/kaslr.c).
+    ///
+    /// `SYMBOL(mem_section)` is the array's address (a pointer *value*, in
+    /// the direct map). With `CONFIG_SPARSEMEM_EXTREME` (always on x86-64) it
+    /// holds `LENGTH(mem_section)` root pointers, each to one page of
+    /// `SIZE(mem_section)`-byte sections; without it the sections themselves
+    /// (one per root). The two are told apart by the count: a flat array has
+    /// one root per section, 2^(`MAX_PHYSMEM_BITS` − `SECTION_SIZE_BITS`).
+    /// Reads go through the page tables; the first 64 roots are tried.
+    public static func vmemmapBaseFromMemSection(vmcoreInfo info: VmcoreInfo,
+                                                 walker: X86PageTableWalker) -> UInt64? {
+        let pageSize = UInt64(info.pageSize ?? 4096)
+        guard let array = info.symbols["mem_section"], let roots = info.lengths["mem_section"], roots > 0,
+              let sectionSize = info.sizes["mem_section"], sectionSize >= 8, sectionSize <= pageSize,
+              let mapOffset = info.offsets["mem_section.section_mem_map"], mapOffset + 8 <= sectionSize
+        else { return nil }
+        func word(at virtualAddress: UInt64) -> UInt64? {
+            guard let physical = try? walker.physicalAddress(of: virtualAddress),
+                  let bytes = try? walker.memory.read(physicalAddress: physical, count: 8), bytes.count == 8
+            else { return nil }
+            return LittleEndianBytes.load(UInt64.self, from: bytes, at: 0)
+        }
+        // The section's map, when it has one (SECTION_HAS_MEM_MAP, bit 1).
+        func decode(_ sectionMemMap: UInt64) -> UInt64? {
+            guard sectionMemMap & 0b10 != 0 else { return nil }
+            let base = sectionMemMap & ~(pageSize - 1)
+            // A kernel address (upper half, canonical for 4 or 5 levels).
+            guard base >= 0xff00_0000_0000_0000 else { return nil }
+            return base
+        }
+        var flat = false
+        if let sectionBits = info.numbers["SECTION_SIZE_BITS"], let physicalBits = info.numbers["MAX_PHYSMEM_BITS"],
+           physicalBits > sectionBits, physicalBits - sectionBits < 63 {
+            flat = roots == UInt64(1) << UInt64(physicalBits - sectionBits)
+        }
+        if flat {
+            for index in 0..<min(roots, 64 * (pageSize / sectionSize)) {
+                if let map = word(at: array &+ index &* sectionSize &+ mapOffset), let base = decode(map) {
+                    return base
+                }
+            }
+            return nil
+        }
+        for root in 0..<min(roots, 64) {
+            guard let sections = word(at: array &+ root &* 8), sections != 0 else { continue }
+            for index in 0..<(pageSize / sectionSize) {
+                if let map = word(at: sections &+ index &* sectionSize &+ mapOffset), let base = decode(map) {
+                    return base
+                }
+            }
+        }
+        return nil
     }
 
     /// True when some page in the first MiB after `base` maps to `base`'s offset.
