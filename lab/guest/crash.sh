@@ -38,10 +38,8 @@ found)
     echo "KJUMP-CRASH-VERIFY rc=$?"
     kjump inspect /dev/vdb
     echo "KJUMP-CRASH-INSPECT rc=$?"
-    if kjump --help | grep -q "^  *dmesg "; then
-        kjump dmesg /dev/vdb > /tmp/crash-dmesg.txt
-        echo "KJUMP-CRASH-DMESG rc=$? lines=$(wc -l < /tmp/crash-dmesg.txt)"
-        grep -m1 'sysrq triggered crash' /tmp/crash-dmesg.txt | sed 's/^/KJUMP-CRASH-DMESG-PANIC /'
-    fi
+    kjump dmesg /dev/vdb > /tmp/crash-dmesg.txt
+    echo "KJUMP-CRASH-DMESG rc=$? lines=$(wc -l < /tmp/crash-dmesg.txt)"
+    grep -m1 'sysrq triggered crash' /tmp/crash-dmesg.txt | sed 's/^/KJUMP-CRASH-DMESG-PANIC /'
     ;;
 esac
