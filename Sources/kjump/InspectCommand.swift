@@ -31,6 +31,20 @@ struct InspectCommand: ParsableCommand {
         }
         let reader = try ImageReader(source: source)
         print(ImageDescription.render(header: reader.header, state: reader.state, summary: reader.summary))
+        if reader.header.kind == .crash { print("panic      " + Self.panic(in: reader)) }
+    }
+
+    /// The panic as the dumped kernel's log tells it, or why it cannot be told.
+    static func panic(in reader: ImageReader) -> String {
+        guard let text = reader.header.note(ImageNote.vmcoreinfoKey) else { return "unknown (the image has no VMCOREINFO)" }
+        do {
+            let info = VmcoreInfo(text: text)
+            let space = try KernelAddressSpace(vmcoreInfo: info, memory: ImagePhysicalMemory(reader: reader))
+            let log = try KernelLogReader(vmcoreInfo: info, addressSpace: space).read()
+            return PanicReport(records: log.records)?.description ?? "none in the kernel log (a dump taken without a panic)"
+        } catch {
+            return "unknown (cannot read the kernel log: \(error))"
+        }
     }
 }
 

@@ -1,4 +1,4 @@
-# summary: kjump crash-load, the workload runs, sysrq panics the system, H saves a crash dump and reboots; the next boot finds it (lab kernel, then Debian's stock kernel with crash(8))
+# summary: kjump crash-load, the workload runs, sysrq panics the system, H saves a crash dump and reboots; the next boot finds it; exports read by makedumpfile and crash(8) (lab kernel, then Debian's stock kernel)
 # shellcheck shell=bash
 source "$LAB_DIR/lib/artefacts.sh"
 source "$LAB_DIR/lib/debian.sh"
@@ -53,6 +53,8 @@ crash_round() {
     inspect=$("$OUT/bin/kjump" inspect "$OUT/resume.img") || fail "$name: kjump inspect cannot read the crash dump"
     printf '%s\n' "$inspect" > "$OUT/$name-inspect.txt"
     grep -q '^image .*, crash)' <<< "$inspect" || fail "$name: the image is not a crash dump ($OUT/$name-inspect.txt)"
+    grep -q '^panic      CPU [0-9]*, PID [0-9]* (sh): sysrq triggered crash' <<< "$inspect" \
+        || fail "$name: kjump inspect does not name the panic CPU and task ($OUT/$name-inspect.txt)"
     grep -q "registers of $KJUMP_GUEST_CPUS CPUs" <<< "$inspect" || fail "$name: the dump lacks the CPUs' registers ($OUT/$name-inspect.txt)"
     local dump_mib
     dump_mib=$(sed -n 's/.* image \([0-9.]*\) MiB$/\1/p' <<< "$inspect")
@@ -65,11 +67,19 @@ crash_round() {
     grep -q 'sysrq triggered crash' "$OUT/$name-makedumpfile-dmesg.txt" \
         || fail "$name: the exported dump's log (makedumpfile) lacks the sysrq panic"
 
-    # 3. crash(8), where a vmlinux with debug info exists: bt of the panic task and log.
-    local crash_figures=""
-    if [ -n "${CRASH_VMLINUX:-}" ]; then
-        local cout="$OUT/$name-crash.txt" errors
-        printf '%s\n' bt log quit | timeout 600 crash -s "$CRASH_VMLINUX" "$OUT/$name.elf" > "$cout" 2>&1 \
+    "$OUT/bin/kjump" export "$OUT/resume.img" --kdump "$OUT/$name.kdump" >&2 || fail "$name: kjump export --kdump failed"
+    makedumpfile --dump-dmesg "$OUT/$name.kdump" "$OUT/$name-makedumpfile-kdump-dmesg.txt" >>"$OUT/$name-makedumpfile.log" 2>&1 \
+        || fail "$name: makedumpfile cannot read the kdump-compressed export ($OUT/$name-makedumpfile.log)"
+    grep -q 'sysrq triggered crash' "$OUT/$name-makedumpfile-kdump-dmesg.txt" \
+        || fail "$name: the kdump-compressed export's log (makedumpfile) lacks the sysrq panic"
+
+    # 3. crash(8), where a vmlinux with debug info exists: bt of the panic task
+    #    and log, on both exports.
+    local crash_figures="" format
+    for format in elf kdump; do
+        [ -n "${CRASH_VMLINUX:-}" ] || break
+        local cout="$OUT/$name-crash-$format.txt" errors
+        printf '%s\n' bt log quit | timeout 600 crash -s "$CRASH_VMLINUX" "$OUT/$name.$format" > "$cout" 2>&1 \
             || fail "$name: crash(8) failed on the exported dump ($cout)"
         # One warning is crash 8.0.2's, on any dump of this kernel (lab/crash-check
         # explains it: its task table misreads `struct pid` since the 6.5 change
@@ -82,9 +92,9 @@ crash_round() {
         grep -a -q -E '^PID: [0-9]+ .*COMMAND: "sh"' "$cout" || fail "$name: crash's bt is not the panic task (sh) ($cout)"
         grep -a -q 'sysrq_handle_crash' "$cout" || fail "$name: crash's bt lacks sysrq_handle_crash ($cout)"
         grep -a -q 'Kernel panic - not syncing: sysrq triggered crash' "$cout" || fail "$name: crash's log lacks the panic ($cout)"
-        crash_figures=" ${name}_crash8=bt,log"
-    fi
-    rm -f "$OUT/$name.elf"
+        crash_figures+=" ${name}_crash8_$format=bt,log"
+    done
+    rm -f "$OUT/$name.elf" "$OUT/$name.kdump"
 
     # 4. The next boot of the system finds the dump on the disk.
     local flog="$OUT/$name-found.log" fclean
