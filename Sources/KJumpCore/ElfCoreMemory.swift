@@ -105,13 +105,7 @@ public struct ElfCoreMemory: PhysicalMemory {
 
     /// The index of the piece holding `address`, by binary search.
     func pieceIndex(containing address: UInt64) -> Int? {
-        var low = 0
-        var high = pieces.count
-        while low < high {
-            let middle = (low + high) / 2
-            if pieces[middle].start <= address { low = middle + 1 } else { high = middle }
-        }
-        guard low > 0, address < pieces[low - 1].end else { return nil }
-        return low - 1
+        guard let index = pieces.lastIndex(withKeyAtMost: address, key: \.start), address < pieces[index].end else { return nil }
+        return index
     }
 }

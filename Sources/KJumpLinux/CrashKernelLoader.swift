@@ -66,7 +66,7 @@ public struct CrashKernelLoader: Sendable {
             let reservation = iomem.crashKernelReservations.max { $0.size < $1.size } ?? PhysicalRange(start: 0, end: 0)
             planner = KexecCrashPlanner(reservation: reservation, kernel: kernel, purgatory: .shipped,
                                         firmwareMemoryMap: try FirmwareMemoryMap.read(), systemRAM: iomem.systemRAM,
-                                        vmcoreinfo: try Self.vmcoreinfoLocation(), cpuNotes: try Self.cpuNoteLocations(),
+                                        vmcoreinfo: try RunningKernelMemory.vmcoreinfoLocation(), cpuNotes: try Self.cpuNoteLocations(),
                                         extraCommandLine: extraCommandLine, cpus: cpus)
         } catch let error as KJumpLinuxError {
             throw .system(error)
@@ -102,15 +102,6 @@ public struct CrashKernelLoader: Sendable {
     /// The reservation's size in bytes (`/sys/kernel/kexec_crash_size`); nil when the kernel does not say.
     public static var reservationSize: UInt64? {
         KernelFile.probe("/sys/kernel/kexec_crash_size").text.flatMap { UInt64($0.trimmingSpaces()) }
-    }
-
-    /// Where the running kernel keeps its VMCOREINFO note (`/sys/kernel/vmcoreinfo`: "address size" in hex).
-    static func vmcoreinfoLocation() throws(KJumpLinuxError) -> PhysicalRange {
-        let location = try KernelFile.readText("/sys/kernel/vmcoreinfo").split(separator: " ")
-        guard location.count == 2, let address = UInt64(hex: location[0]), let size = UInt64(hex: location[1].trimmingSpaces()) else {
-            throw .malformed(path: "/sys/kernel/vmcoreinfo", reason: "expected \"<address> <size>\" in hex")
-        }
-        return PhysicalRange(start: address, end: address + size)
     }
 
     /// Each possible CPU's `crash_notes` buffer, where a panic stores the CPU's registers

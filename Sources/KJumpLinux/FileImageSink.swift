@@ -25,6 +25,15 @@ public final class FileImageSink: ImageSink {
 
     deinit { try? descriptor.close() }
 
+    /// The size of a block device, the most an image on it may take; nil for
+    /// a regular file (which grows).
+    public var capacity: UInt64? {
+        var status = stat()
+        guard fstat(descriptor.rawValue, &status) == 0, status.st_mode & S_IFMT == S_IFBLK else { return nil }
+        guard let end = try? descriptor.seek(offset: 0, from: .end) else { return nil }
+        return UInt64(end)
+    }
+
     public func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws {
         do {
             _ = try descriptor.writeAll(toAbsoluteOffset: Int64(offset), bytes)

@@ -52,11 +52,7 @@ public struct HibernationKernelLoader: Sendable {
             do { systemRAM = try IoMemoryMap(parsing: iomemText).systemRAM } catch {
                 throw KJumpLinuxError.malformed(path: "/proc/iomem", reason: error.description)
             }
-            let location = try KernelFile.readText("/sys/kernel/vmcoreinfo").split(separator: " ")
-            guard location.count == 2, let address = UInt64(hex: location[0]), let size = UInt64(hex: location[1]) else {
-                throw KJumpLinuxError.malformed(path: "/sys/kernel/vmcoreinfo", reason: "expected \"<address> <size>\" in hex")
-            }
-            vmcoreinfo = PhysicalRange(start: address, end: address + size)
+            vmcoreinfo = try RunningKernelMemory.vmcoreinfoLocation()
         } catch let error as KJumpLinuxError {
             throw .system(error)
         } catch {

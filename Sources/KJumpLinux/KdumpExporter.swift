@@ -46,7 +46,7 @@ public struct KdumpExporter {
                                         vmcoreInfo: VmcoreInfo(text: text), memory: ImagePhysicalMemory(reader: reader))
         }
         let layout = try KdumpCompressedLayout(image: reader.header, extents: reader.extents, compression: compression,
-                                               memoryEnd: memoryEnd)
+                                               memoryEnd: memoryEnd, isPartial: reader.summary.isPartial)
         let sink = try FileImageSink(path: output)
         let writer = try KdumpCompressedWriter(layout: layout, sink: sink, codec: KdumpPageCodec(compression),
                                                options: .init(workers: workers))

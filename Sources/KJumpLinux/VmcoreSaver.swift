@@ -60,7 +60,9 @@ public struct VmcoreSaver {
             reentryPoint: 0, hibernationRegion: HibernationRegion(ranges: []), firmwareMemoryMap: [],
             resumeCommandLine: "", notes: Self.notes(core: core, vmcoreinfo: note, info: info, level: level, source: source))
         let sink = try FileImageSink(path: destination)
-        let writer = try ImageWriter(header: header, sink: sink, options: .init(workers: workers))
+        // A crash dump that does not fit its device is committed partial, with the pages that fit.
+        let writer = try ImageWriter(header: header, sink: sink,
+                                     options: .init(workers: workers, capacity: kind == .crash ? sink.capacity : nil))
         let statistics = try ImageSaver(recordZeroPages: level.contains(.zero))
             .save(memory: memory, ranges: ranges, excluded: excluded, into: writer) { progress?.update($0) }
         let summary = try writer.finish(committedAt: Int64(time(nil)))

@@ -19,8 +19,9 @@ enum ImageDescription {
             lines += [
                 "pages      \(summary.dataPages) data + \(summary.zeroPages) zero = \(mib(summary.memoryBytes)) of memory (\(summary.extentCount) extents)",
                 "frames     \(summary.frameCount) (\(summary.rawFrameCount) stored raw), \(summary.compression)",
+                summary.isPartial ? "partial    \(summary.missingPages) pages are missing: the target was full (a partial dump)" : nil,
                 "size       \(mib(summary.storedBytes)) stored for \(mib(summary.uncompressedBytes)) of data (ratio \(format1(summary.compressionRatio * 100))%), image \(mib(summary.imageBytes))",
-            ]
+            ].compactMap { $0 }
         }
         for note in header.notes {
             let value = switch note.key {

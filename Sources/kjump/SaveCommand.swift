@@ -12,6 +12,10 @@ struct SaveCommand: ParsableCommand {
             drops pages by dump level (makedumpfile's -d bits: 1 zero, 2 non-private \
             cache, 4 private cache, 8 user data, 16 free) and writes a kjump image. \
             Zero pages are recorded, not stored. Progress is shown on a terminal.
+
+            A crash dump that does not fit its block device is committed as a \
+            partial dump with the pages that fit (the lowest addresses) and \
+            says so; kjump save then exits with status 2.
             """
     )
 
@@ -36,6 +40,9 @@ struct SaveCommand: ParsableCommand {
         if let workers, workers < 0 { throw ValidationError("--workers must not be negative") }
     }
 
+    /// The exit status of a save that committed a partial dump.
+    static let partialExitCode: Int32 = 2
+
     func run() throws {
         let saver = VmcoreSaver(source: from, destination: to, level: DumpLevel(level: dumpLevel)!,
                                 compression: ImageCompression(name: compress)!, kind: .crash,
@@ -45,5 +52,9 @@ struct SaveCommand: ParsableCommand {
         let s = result.statistics, summary = result.summary
         print("kjump save: \(to): \(s.dataPages) data + \(s.zeroPages) zero pages kept, \(s.excludedPages) excluded (dump level \(dumpLevel))")
         print("kjump save: \(summary.imageBytes >> 10) KiB written in \(ImageDescription.format1(result.seconds)) s (\(summary.compression), \(summary.frameCount) frames)")
+        if summary.isPartial {
+            print("kjump save: PARTIAL dump: \(to) is full; \(summary.missingPages) pages (the highest addresses) are missing. The dump is committed and readable; use a larger device for complete dumps")
+            throw ExitCode(Self.partialExitCode)
+        }
     }
 }

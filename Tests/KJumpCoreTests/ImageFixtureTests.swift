@@ -106,9 +106,11 @@ enum ImageTesting {
 
     /// Writes `runs` into an in-memory image.
     static func write(_ runs: [Run], header: ImageHeader = header(), workers: Int = 2,
-                      writeChunkBytes: Int = 4 << 20, sink: ArrayImageSink = ArrayImageSink()) throws -> [UInt8] {
+                      writeChunkBytes: Int = 4 << 20, capacity: UInt64? = nil,
+                      sink: ArrayImageSink = ArrayImageSink()) throws -> [UInt8] {
         let writer = try ImageWriter(header: header, sink: sink,
-                                     options: ImageWriter.Options(workers: workers, writeChunkBytes: writeChunkBytes))
+                                     options: ImageWriter.Options(workers: workers, writeChunkBytes: writeChunkBytes,
+                                                                  capacity: capacity))
         for run in runs {
             if let bytes = run.bytes {
                 try writer.append(address: run.address, pages: bytes)
@@ -208,23 +210,40 @@ enum ImageTesting {
     }
 }
 
-/// The committed fixture images freeze format 1.0: today's reader must read
-/// them all, and today's writer must still produce the uncompressed one byte
+/// The committed fixture images freeze the format. `image-v1-*.kjimg` are
+/// format 1.0: today's reader must read them all. `image-v1.1-none.kjimg` is
+/// format 1.1 (the current one): today's writer must still produce it byte
 /// for byte (lz4's and zstd's exact output may change with the library
-/// version, so those two are only read).
+/// version, so compressed images are only read).
 @Suite struct ImageFixtureTests {
     static let compressions: [ImageCompression] = [.none, .lz4, .zstd]
+    /// The fixture this version of the writer reproduces.
+    static let currentFixture = "image-v1.1-none.kjimg"
 
     @Test(arguments: compressions)
-    func readsTheCommittedFixture(_ compression: ImageCompression) throws {
+    func readsTheCommittedFormat10Fixture(_ compression: ImageCompression) throws {
         let image = try fixtureBytes("image-v1-\(compression).kjimg")
         let reader = try ImageTesting.open(image)
-        #expect(reader.header == ImageTesting.fixtureHeader(compression))
-        #expect(reader.header.version == ImageFormatVersion(major: 1, minor: 0))
+        var expected = ImageTesting.fixtureHeader(compression)
+        expected.version = ImageFormatVersion(major: 1, minor: 0)
+        #expect(reader.header == expected)
+        try Self.checkFixtureContents(reader, image)
+    }
+
+    @Test func readsTheCommittedFormat11Fixture() throws {
+        let image = try fixtureBytes(Self.currentFixture)
+        let reader = try ImageTesting.open(image)
+        #expect(reader.header == ImageTesting.fixtureHeader(.none))
+        #expect(reader.header.version == ImageFormatVersion(major: 1, minor: 1))
+        try Self.checkFixtureContents(reader, image)
+    }
+
+    static func checkFixtureContents(_ reader: ImageReader, _ image: [UInt8]) throws {
         #expect(reader.state.state == .committed)
         #expect(reader.state.committedAt == ImageTesting.committedAt)
         #expect(reader.summary.dataPages == 10)
         #expect(reader.summary.zeroPages == 103)
+        #expect(reader.summary.missingPages == 0)
         #expect(reader.frames.count == 3)
         try reader.checkResumable()
         #expect(try ImageTesting.read(image) == ImageTesting.canonical(ImageTesting.fixtureRuns()))
@@ -232,19 +251,18 @@ enum ImageTesting {
 
     @Test func writerStillProducesTheUncompressedFixtureByteForByte() throws {
         let written = try ImageTesting.write(ImageTesting.fixtureRuns(), header: ImageTesting.fixtureHeader(.none))
-        let committed = try fixtureBytes("image-v1-none.kjimg")
+        let committed = try fixtureBytes(Self.currentFixture)
         #expect(written.count == committed.count)
         let firstDifference = zip(written, committed).enumerated().first { $0.element.0 != $0.element.1 }?.offset
-        #expect(firstDifference == nil, "format 1.0 changed: bump the version and regenerate the fixtures (see Fixtures/README.md)")
+        #expect(firstDifference == nil, "format \(ImageFormat.currentVersion) changed: bump the version and add a fixture (see Fixtures/README.md)")
     }
 
-    /// `KJUMP_WRITE_IMAGE_FIXTURES=Tests/KJumpCoreTests/Fixtures swift test --filter regenerate` rewrites them.
+    /// `KJUMP_WRITE_IMAGE_FIXTURES=Tests/KJumpCoreTests/Fixtures swift test --filter regenerate` writes the
+    /// current format's fixture (older versions' fixtures stay as they are).
     @Test(.enabled(if: ProcessInfo.processInfo.environment["KJUMP_WRITE_IMAGE_FIXTURES"] != nil))
     func regenerateFixtures() throws {
         let directory = URL(fileURLWithPath: ProcessInfo.processInfo.environment["KJUMP_WRITE_IMAGE_FIXTURES"]!)
-        for compression in Self.compressions {
-            let written = try ImageTesting.write(ImageTesting.fixtureRuns(), header: ImageTesting.fixtureHeader(compression))
-            try Data(written).write(to: directory.appendingPathComponent("image-v1-\(compression).kjimg"))
-        }
+        let written = try ImageTesting.write(ImageTesting.fixtureRuns(), header: ImageTesting.fixtureHeader(.none))
+        try Data(written).write(to: directory.appendingPathComponent(Self.currentFixture))
     }
 }

@@ -63,7 +63,8 @@ enum KdumpTesting {
                        memoryEnd: UInt64? = nil) throws -> (File, KdumpCompressedWriter.Summary, KdumpCompressedLayout) {
         let reader = try ImageTesting.open(image)
         let layout = try KdumpCompressedLayout(image: reader.header, extents: reader.extents,
-                                               compression: codec.compression, memoryEnd: memoryEnd)
+                                               compression: codec.compression, memoryEnd: memoryEnd,
+                                               isPartial: reader.summary.isPartial)
         let sink = ArrayImageSink()
         let writer = try KdumpCompressedWriter(layout: layout, sink: sink, codec: codec, options: options)
         try reader.forEachRun { run in

@@ -1,4 +1,4 @@
-# summary: kjump hibernate to a raw disk, QEMU exits, a new QEMU resumes from the disk; the image is then consumed
+# summary: kjump hibernate to a raw disk, QEMU exits, a new QEMU resumes from the disk; the image is then consumed and the next boot is the normal system
 # shellcheck shell=bash
 source "$LAB_DIR/lib/artefacts.sh"
 
@@ -65,11 +65,19 @@ scenario_main() {
     tr -d '\r' < "$r2log" | grep -a -q '^WORKLOAD-OK .*continued=yes' || fail "the workload did not survive the second resume ($r2log)"
     grep -a -q '^KJUMP-SECOND-RESUME-DONE' "$r2log" || fail "the twice-resumed guest did not finish ($r2log)"
 
-    # 4. Another new QEMU must not resume again: the image is consumed.
+    # 4. Another new QEMU must not resume again: the image is consumed. H
+    #    says so and reboots; the lab, playing the boot loader whose one-shot
+    #    resume entry is spent, then boots the normal system.
     local again="$OUT/resume-again.log"
-    resume_boot "$again" || fail "the third QEMU did not power off cleanly (status $?; $again)"
+    resume_boot "$again" || fail "the third QEMU did not end cleanly (status $?; $again)"
     grep -a -q 'already consumed' "$again" || fail "the consumed image was not refused on the next boot ($again)"
     grep -a -q '^KJUMP-RESUMED-WORKLOAD' "$again" && fail "the consumed image was resumed twice ($again)"
+    grep -a -q 'rebooting into the normal system' "$again" || fail "H did not reboot into the normal system after refusing ($again)"
+    local normal="$OUT/normal-boot.log"
+    boot_system "$normal" normal-boot 600 || fail "the normal system did not boot after the refusal (status $?; $normal)"
+    grep -a -q '^KJUMP-FRESH-BOOT' "$normal" || fail "the boot after the refusal is not a fresh normal boot ($normal)"
+    grep -a -q '^KJUMP-EXT4-FILE-OK' "$normal" || fail "the data disk is not intact in the normal boot ($normal)"
+    grep -a -q '^KJUMP-IMAGE-state *consumed' "$normal" || fail "the normal boot does not see the image as consumed ($normal)"
 
     pass "hibernate_s=$hibernate_s image_mib=$image_mib resume_s=$resume_s"
 }

@@ -122,5 +122,33 @@ scenario_main() {
     build_debian_system_initramfs "$OUT/system-initramfs" "$kdir" "$OUT/system-initramfs-debian.cpio"
     CRASH_KERNEL="$kdir/vmlinuz" CRASH_INITRAMFS="$OUT/system-initramfs-debian.cpio" CRASH_VMLINUX="$kdir/vmlinux"
     crash_round debian
+    figures+=" $ROUND_FIGURES"
+
+    # A full disk: the lab kernel's dump onto a 6 MiB target is committed partial.
+    CRASH_KERNEL=$SYSTEM_KERNEL CRASH_INITRAMFS="$OUT/system-initramfs.cpio"
+    partial_round
     pass "$figures $ROUND_FIGURES reservation_mib=$KJUMP_CRASHKERNEL_MIB"
+}
+
+# partial_round: a dump onto a target too small for it must be committed as a
+# partial dump with the pages that fit, say so, verify, and export.
+partial_round() {
+    local log="$OUT/partial-system.log" clean inspect
+    make_disks "$OUT"
+    truncate -s 6M "$OUT/resume.img"
+    WATCH_MARKERS=()
+    boot_crash_system "$log" panic 900 || fail "partial: the QEMU of the crash did not end by itself (status $?; $log)"
+    clean=$(tr -d '\r' < "$log" | sed 's/\x1b\[[0-9;]*[a-zA-Z]//g')
+    grep -a -q '^KJUMP-H-DUMPED target=/dev/vdb partial' <<< "$clean" \
+        || fail "partial: the crash kernel did not commit a partial dump: $(grep -a -m1 -E 'KJUMP-H-ERROR|Error:|KJUMP-H-DUMPED' <<< "$clean") ($log)"
+    grep -a -q 'PARTIAL dump: /dev/vdb is full' <<< "$clean" || fail "partial: kjump save did not say the dump is partial ($log)"
+    "$OUT/bin/kjump" verify "$OUT/resume.img" >&2 || fail "partial: the partial dump does not verify"
+    inspect=$("$OUT/bin/kjump" inspect "$OUT/resume.img") || fail "partial: kjump inspect cannot read the partial dump"
+    printf '%s\n' "$inspect" > "$OUT/partial-inspect.txt"
+    grep -q '^partial    [0-9]* pages are missing' <<< "$inspect" || fail "partial: kjump inspect does not say the dump is partial"
+    "$OUT/bin/kjump" export "$OUT/resume.img" --kdump "$OUT/partial.kdump" >&2 || fail "partial: kjump export --kdump failed"
+    rm -f "$OUT/partial.kdump"
+    local missing
+    missing=$(sed -n 's/^partial    \([0-9]*\) pages.*/\1/p' <<< "$inspect")
+    ROUND_FIGURES="partial_target_mib=6 partial_missing_pages=$missing"
 }

@@ -15,7 +15,7 @@ public enum ImageFormat {
     /// every write the writer makes is a multiple of it.
     public static let blockSize = 4096
     /// The version this code writes, and the newest major version it reads.
-    public static let currentVersion = ImageFormatVersion(major: 1, minor: 0)
+    public static let currentVersion = ImageFormatVersion(major: 1, minor: 1)
     /// Byte offset of the state block. Fixed for every version, so that any
     /// tool can invalidate an image (mark it consumed) by rewriting one block.
     public static let stateBlockOffset: UInt64 = 4096

@@ -65,30 +65,19 @@ public final class ImagePhysicalMemory: PhysicalMemory {
     /// The extent holding `address`, by binary search; nil when the image left it out.
     private func extentIndex(containing address: UInt64) -> Int? {
         let extents = reader.extents
-        var low = 0
-        var high = extents.count
-        while low < high {
-            let middle = (low + high) / 2
-            if extents[middle].address <= address { low = middle + 1 } else { high = middle }
-        }
-        guard low > 0, address < extents[low - 1].end(pageSize: Int(pageSize)) else { return nil }
-        return low - 1
+        guard let index = extents.lastIndex(withKeyAtMost: address, key: \.address),
+              address < extents[index].end(pageSize: Int(pageSize)) else { return nil }
+        return index
     }
 
     /// The frame holding data page `dataPage` of the stream, decompressed and checked.
     private func frameHolding(dataPage: UInt64, address: UInt64) throws -> (ImageFrameEntry, ArraySlice<UInt8>) {
         let frames = reader.frames
-        var low = 0
-        var high = frames.count
-        while low < high {
-            let middle = (low + high) / 2
-            if frames[middle].firstPage <= dataPage { low = middle + 1 } else { high = middle }
-        }
         // The index was validated at open: its frames cover every data page exactly once.
-        guard low > 0, dataPage - frames[low - 1].firstPage < UInt64(frames[low - 1].pageCount) else {
+        guard let number = frames.lastIndex(withKeyAtMost: dataPage, key: \.firstPage),
+              dataPage - frames[number].firstPage < UInt64(frames[number].pageCount) else {
             throw PhysicalMemoryError.notPresent(address)
         }
-        let number = low - 1
         let entry = frames[number]
         if let hit = cache.firstIndex(where: { $0.frame == number }) {
             let cached = cache.remove(at: hit)

@@ -145,6 +145,9 @@ public final class ImageReader {
         guard header.kind == .hibernation else {
             throw ImageError.notResumable(reason: "it is a \(header.kind) image, not a hibernation image")
         }
+        guard !summary.isPartial else {
+            throw ImageError.notResumable(reason: "it is partial: \(summary.missingPages) pages did not fit on the target")
+        }
         switch state.state {
         case .committed:
             return

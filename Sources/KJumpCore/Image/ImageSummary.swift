@@ -18,6 +18,12 @@ public struct ImageSummary: Sendable, Equatable {
     public var storedBytes: UInt64
     /// Bytes of the whole image file, header to trailer.
     public var imageBytes: UInt64
+    /// Pages the writer was given but left out because the target was full;
+    /// nonzero makes the image a partial dump.
+    public var missingPages: UInt64
+
+    /// Whether the image is a partial dump (`missingPages` > 0): readable, never resumable.
+    public var isPartial: Bool { missingPages > 0 }
 
     init(header: ImageHeader, trailer: ImageTrailer, imageBytes: UInt64) {
         kind = header.kind
@@ -31,6 +37,7 @@ public struct ImageSummary: Sendable, Equatable {
         uncompressedBytes = trailer.uncompressedBytes
         storedBytes = trailer.storedBytes
         self.imageBytes = imageBytes
+        missingPages = trailer.missingPages
     }
 
     /// Bytes of memory the image restores: data and zero pages.

@@ -23,6 +23,8 @@
 /// 120  8  uncompressed bytes (data pages × page size)
 /// 128  8  stored bytes (sum of frame payloads)
 /// 136  8  raw frames (stored with codec none)
+/// 144  8  missing pages (1.1): pages the writer was given but could not
+///         store because the target was full; nonzero = a partial image
 /// ```
 public struct ImageTrailer: Sendable, Equatable {
     public static let size = ImageFormat.blockSize
@@ -44,11 +46,18 @@ public struct ImageTrailer: Sendable, Equatable {
     public var uncompressedBytes: UInt64
     public var storedBytes: UInt64
     public var rawFrames: UInt64
+    /// Pages left out because the target was full (format 1.1; 0 in 1.0
+    /// images). An image with missing pages is a partial dump: readable,
+    /// never resumable.
+    public var missingPages: UInt64
+
+    /// Whether the writer stopped early (`missingPages` > 0).
+    public var isPartial: Bool { missingPages > 0 }
 
     init(offset: UInt64, imageID: ImageID, headerChecksum: UInt64, chainChecksum: UInt64,
          framesOffset: UInt64, framesLength: UInt64, indexOffset: UInt64, indexLength: UInt64, indexChecksum: UInt64,
          frameCount: UInt64, extentCount: UInt64, dataPages: UInt64, zeroPages: UInt64,
-         uncompressedBytes: UInt64, storedBytes: UInt64, rawFrames: UInt64) {
+         uncompressedBytes: UInt64, storedBytes: UInt64, rawFrames: UInt64, missingPages: UInt64 = 0) {
         self.offset = offset
         self.imageID = imageID
         self.headerChecksum = headerChecksum
@@ -65,6 +74,7 @@ public struct ImageTrailer: Sendable, Equatable {
         self.uncompressedBytes = uncompressedBytes
         self.storedBytes = storedBytes
         self.rawFrames = rawFrames
+        self.missingPages = missingPages
     }
 
     /// Exactly `size` bytes.
@@ -74,7 +84,7 @@ public struct ImageTrailer: Sendable, Equatable {
         out.put(UInt64(0))
         out.put(imageID.bytes)
         for value in [headerChecksum, chainChecksum, framesOffset, framesLength, indexOffset, indexLength, indexChecksum,
-                      frameCount, extentCount, dataPages, zeroPages, uncompressedBytes, storedBytes, rawFrames] {
+                      frameCount, extentCount, dataPages, zeroPages, uncompressedBytes, storedBytes, rawFrames, missingPages] {
             out.put(value)
         }
         out.zeros(Self.size - out.count)
@@ -99,6 +109,6 @@ public struct ImageTrailer: Sendable, Equatable {
                   headerChecksum: field(0), chainChecksum: field(1), framesOffset: field(2), framesLength: field(3),
                   indexOffset: field(4), indexLength: field(5), indexChecksum: field(6), frameCount: field(7),
                   extentCount: field(8), dataPages: field(9), zeroPages: field(10), uncompressedBytes: field(11),
-                  storedBytes: field(12), rawFrames: field(13))
+                  storedBytes: field(12), rawFrames: field(13), missingPages: field(14))
     }
 }

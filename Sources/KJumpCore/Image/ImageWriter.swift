@@ -48,10 +48,19 @@ public final class ImageWriter {
         /// The number of active processors (FoundationEssentials' `ProcessInfo`).
         public static var defaultWorkers: Int { max(ProcessInfo.processInfo.activeProcessorCount, 1) }
 
-        public init(workers: Int = Options.defaultWorkers, maxFramesInFlight: Int? = nil, writeChunkBytes: Int = 4 << 20) {
+        /// The most bytes the image may take (a block device's size), or nil
+        /// for no limit. When the next frame would not leave room for the
+        /// index and the trailer, the writer stores no more pages and commits
+        /// a partial image (`ImageSummary.missingPages`). Without a limit a
+        /// full target is a write error and nothing is committed.
+        public var capacity: UInt64?
+
+        public init(workers: Int = Options.defaultWorkers, maxFramesInFlight: Int? = nil, writeChunkBytes: Int = 4 << 20,
+                    capacity: UInt64? = nil) {
             self.workers = workers
             self.maxFramesInFlight = maxFramesInFlight ?? max(2 * workers, 2)
             self.writeChunkBytes = writeChunkBytes
+            self.capacity = capacity
         }
     }
 
@@ -88,6 +97,10 @@ public final class ImageWriter {
     private let writeBuffer: UnsafeMutableRawBufferPointer
     private var writeBufferUsed = 0
     private var writeBufferOffset: UInt64
+    /// Set once a frame did not fit `options.capacity`: the data pages stored until then.
+    private var storedDataPageLimit: UInt64?
+    /// Every page handed to the writer, stored or not.
+    private var pagesGiven: UInt64 = 0
 
     /// Validates the header and options, then writes the header and the
     /// state block (`writing`, started at `header.createdAt`) and synchronizes.
@@ -147,6 +160,11 @@ public final class ImageWriter {
         let count = pages.count / pageSize
         guard count > 0 else { return }
         let end = try checkRun(address: address, pageCount: UInt64(count))
+        pagesGiven += UInt64(count)
+        if storedDataPageLimit != nil {   // full: the pages are counted as missing
+            nextAddress = end
+            return
+        }
         try guarded {
             addExtent(address: address, pageCount: UInt64(count), kind: .data)
             var done = 0
@@ -170,9 +188,11 @@ public final class ImageWriter {
         try checkOpen()
         guard pageCount > 0 else { return }
         let end = try checkRun(address: address, pageCount: pageCount)
+        pagesGiven += pageCount
+        nextAddress = end
+        guard storedDataPageLimit == nil else { return }   // full: counted as missing
         addExtent(address: address, pageCount: pageCount, kind: .zero)
         zeroPages += pageCount
-        nextAddress = end
     }
 
     /// Writes the last frames, the index and the trailer, then commits the
@@ -184,6 +204,8 @@ public final class ImageWriter {
             if let job = current, job.pageCount > 0 { try sealFrame() }
             while let result = pipeline.takeOldest() { try place(result.get()) }
             try flush()
+            if let limit = storedDataPageLimit { trimExtents(toDataPages: limit) }
+            let missingPages = pagesGiven - dataPages - zeroPages
             let indexOffset = writeBufferOffset
             let index = ImageIndex(extents: extents, frames: frames).encoded()
             let trailerOffset = indexOffset + UInt64(ImageFormat.roundUp(index.count))
@@ -195,7 +217,7 @@ public final class ImageWriter {
                 frameCount: UInt64(frames.count), extentCount: UInt64(extents.count),
                 dataPages: dataPages, zeroPages: zeroPages, uncompressedBytes: dataPages * UInt64(pageSize),
                 storedBytes: frames.reduce(0) { $0 + UInt64($1.storedSize) },
-                rawFrames: UInt64(frames.reduce(0) { $0 + ($1.codec == .none ? 1 : 0) }))
+                rawFrames: UInt64(frames.reduce(0) { $0 + ($1.codec == .none ? 1 : 0) }), missingPages: missingPages)
             var tail = index
             tail.append(contentsOf: [UInt8](repeating: 0, count: Int(trailerOffset - indexOffset) - index.count))
             tail.append(contentsOf: trailer.encoded())
@@ -271,9 +293,23 @@ public final class ImageWriter {
         while let result = pipeline.takeOldestIfDone() { try place(result.get()) }
     }
 
-    /// Copies a compressed frame into the write buffer and records it in the index.
+    /// Copies a compressed frame into the write buffer and records it in the
+    /// index; once a frame does not fit `options.capacity`, drops it and
+    /// every later one.
     private func place(_ job: FrameJob) throws {
         let frameHeader = job.header
+        if storedDataPageLimit == nil, let capacity = options.capacity {
+            let frameEnd = writeBufferOffset + UInt64(writeBufferUsed + job.lengthOnDisk)
+            // Room for the index as it could grow by one extent and this frame, and the trailer.
+            let indexBytes = UInt64(ImageFormat.roundUp(32 + 24 * (extents.count + 1) + 56 * (frames.count + 1)))
+            if frameEnd + indexBytes + UInt64(ImageTrailer.size) > capacity {
+                storedDataPageLimit = frameHeader.firstPage
+            }
+        }
+        if storedDataPageLimit != nil {
+            spareJobs.append(job)
+            return
+        }
         frames.append(ImageFrameEntry(fileOffset: writeBufferOffset + UInt64(writeBufferUsed), firstPage: frameHeader.firstPage,
                                       physicalAddress: frameHeader.physicalAddress, pageCount: frameHeader.pageCount,
                                       storedSize: frameHeader.storedSize, codec: frameHeader.codec,
@@ -283,6 +319,31 @@ public final class ImageWriter {
         writeBufferUsed += job.lengthOnDisk
         spareJobs.append(job)
         if writeBufferUsed >= options.writeChunkBytes { try flush() }
+    }
+
+    /// Keeps the page set below the first data page that is not stored
+    /// (data page number `limit`): what the placed frames hold, and the
+    /// zero runs among them. Counts are recomputed.
+    private func trimExtents(toDataPages limit: UInt64) {
+        let page = UInt64(pageSize)
+        var data: UInt64 = 0
+        var cut = UInt64.max
+        for extent in extents where extent.kind == .data {
+            if data + extent.pageCount > limit {
+                cut = extent.address + (limit - data) * page
+                break
+            }
+            data += extent.pageCount
+        }
+        var kept: [ImageExtent] = []
+        for var extent in extents {
+            guard extent.address < cut else { break }
+            extent.pageCount = min(extent.pageCount, (cut - extent.address) / page)
+            kept.append(extent)
+        }
+        extents = kept
+        dataPages = kept.filter { $0.kind == .data }.reduce(0) { $0 + $1.pageCount }
+        zeroPages = kept.filter { $0.kind == .zero }.reduce(0) { $0 + $1.pageCount }
     }
 
     private func flush() throws {

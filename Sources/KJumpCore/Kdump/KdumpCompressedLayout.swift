@@ -7,7 +7,7 @@
 /// |---|---|
 /// | `utsname.release` | `OSRELEASE` of VMCOREINFO, else the image's system-kernel release |
 /// | `timestamp` | `CRASHTIME` of VMCOREINFO, else the image's creation time |
-/// | `status` | the codec's flag; `incomplete` when the image has a `partial` note |
+/// | `status` | the codec's flag; `incomplete` when the image is partial (its trailer counts missing pages) |
 /// | `nr_cpus` | the `NT_PRSTATUS` notes (1 when there are none) |
 /// | `phys_base` | `NUMBER(phys_base)` of VMCOREINFO (0 when missing) |
 /// | `dump_level` | the image's `dump-level` note (0 when missing) |
@@ -33,7 +33,7 @@ public struct KdumpCompressedLayout: Sendable {
     /// The layout for the pages of an image (`extents`, as `ImageReader`
     /// lists them), without page frames from `memoryEnd` on.
     public init(image: ImageHeader, extents: [ImageExtent], compression: KdumpCompression,
-                memoryEnd: UInt64? = nil) throws(KdumpLayoutError) {
+                memoryEnd: UInt64? = nil, isPartial: Bool = false) throws(KdumpLayoutError) {
         let pageSize = UInt64(image.pageSize)
         let limit = memoryEnd ?? .max
         let clip = { (range: Range<UInt64>) -> Range<UInt64>? in
@@ -81,7 +81,7 @@ public struct KdumpCompressedLayout: Sendable {
         header = KdumpCompressedHeader(
             utsname: KdumpUtsname(release: vmcoreinfo?.osRelease ?? image.systemKernel.osRelease),
             timestampSeconds: vmcoreinfo?.crashTime ?? image.createdAt,
-            status: compression.flag.union(image.note("partial") != nil ? .incomplete : []),
+            status: compression.flag.union(isPartial ? .incomplete : []),
             blockSize: image.pageSize, subHeaderBlocks: subHeaderBlocks, bitmapBlocks: bitmapBlocks, maxMapnr: maxMapnr,
             cpuCount: Int32(max(prstatusCount, 1)),
             physBase: vmcoreinfo?.physBase ?? 0, dumpLevel: dumpLevel,
