@@ -26,6 +26,11 @@ struct HibernateCommand: ParsableCommand {
         "The partition or disk the image goes to (overwritten).", valueName: "device"))
     var resumeDevice: String
 
+    @Option(name: .customLong("grub-reboot"), help: ArgumentHelp(
+        "Arm this GRUB menu entry (id or title) for the next boot only, with grub-reboot, so that the machine boots the hibernation kernel once and the normal system after that (see docs/HIBERNATION.md). Disarmed again (grub-editenv unset next_entry) if the hibernation kernel returns without saving.",
+        valueName: "entry"))
+    var grubEntry: String?
+
     @OptionGroup var kernel: HibernationKernelOptions
 
     func validate() throws { try kernel.validate() }
@@ -46,11 +51,19 @@ struct HibernateCommand: ParsableCommand {
         let plan = try loader.plan()
         print(PlanDescription.render(plan, kernelPath: kernel.path))
         try loader.load(plan)
+        if let grubEntry {
+            do { try ProgramRunner.run(["grub-reboot", grubEntry]) } catch {
+                try? Kexec.unload(flags: Kexec.preserveContext)
+                throw ValidationError("cannot arm the boot entry for the resume: grub-reboot \(grubEntry) failed (\(error)); nothing was changed")
+            }
+            print("kjump: the next boot starts GRUB entry '\(grubEntry)' once (grub-reboot)")
+        }
         print("kjump: syncing filesystems and hibernating to \(resumeDevice)")
         sync()
         let before = Clocks.now()
         do { try Kexec.jump() } catch {
             try? Kexec.unload(flags: Kexec.preserveContext)
+            disarmBootEntry()
             throw JumpError.system(error)
         }
         let after = Clocks.now()
@@ -60,6 +73,7 @@ struct HibernateCommand: ParsableCommand {
         PageCache.drop(resumeDevice)
         let state = (try? ImageReader.probe(FileByteSource(path: resumeDevice)))?.state
         guard let state, state.state == .consumed else {
+            disarmBootEntry()
             throw HibernationError.notResumed(state: state.map { "\($0.state)" } ?? "none")
         }
         var line = "kjump: resumed; the system was away \(after.seconds(since: before))"
@@ -67,6 +81,14 @@ struct HibernateCommand: ParsableCommand {
             line += "; the image was consumed \(Int64(time(nil)) - consumedAt) s ago (resume)"
         }
         print(line + "; kexec image unloaded")
+    }
+
+    /// Not hibernated after all: the next boot must be the normal one again.
+    func disarmBootEntry() {
+        guard grubEntry != nil else { return }
+        do { try ProgramRunner.run(["grub-editenv", "-", "unset", "next_entry"]) } catch {
+            print("kjump: warning: the next boot may still start the hibernation kernel: \(error); run 'grub-editenv - unset next_entry'")
+        }
     }
 }
 

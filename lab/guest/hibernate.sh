@@ -9,7 +9,7 @@ echo "before hibernation $(date +%s)" > /data/hibernate-marker.txt
 echo "KJUMP-HIBERNATE-BEGIN"
 sync
 dmesg_before=$(dmesg | wc -l)
-kjump hibernate --resume-device /dev/vdb
+kjump hibernate --resume-device /dev/vdb --grub-reboot kjump-resume
 echo "KJUMP-HIBERNATE rc=$?"
 # Only a resumed system gets here: check every byte, the disks and the log.
 kjump-workload verify --state-dir /tmp/workload
@@ -29,7 +29,7 @@ echo "KJUMP-DMESG-END"
 # unloaded, a fresh hibernation kernel is loaded, and the new image resumes too.
 kjump-workload verify --state-dir /tmp/workload >/dev/null
 echo "KJUMP-SECOND-HIBERNATE-BEGIN"
-kjump hibernate --resume-device /dev/vdb
+kjump hibernate --resume-device /dev/vdb --grub-reboot kjump-resume
 echo "KJUMP-SECOND-HIBERNATE rc=$?"
 kjump-workload verify --state-dir /tmp/workload
 echo "KJUMP-SECOND-RESUME-DONE"

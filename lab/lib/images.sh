@@ -50,6 +50,9 @@ build_system_initramfs() {
     mkdir -p "$staging/usr/lib/kjump"
     cp "$hkernel" "$staging/usr/lib/kjump/hibernation.bzImage"
     install -m 0755 "$LAB_DIR/guest/system-init" "$staging/init"
+    # The lab has no GRUB: these stand-ins print how kjump hibernate --grub-reboot called them.
+    install -m 0755 "$LAB_DIR/guest/grub-stand-in" "$staging/sbin/grub-reboot"
+    install -m 0755 "$LAB_DIR/guest/grub-stand-in" "$staging/sbin/grub-editenv"
     mkdir -p "$staging/lab/scenarios"
     cp "$LAB_DIR"/guest/*.sh "$staging/lab/scenarios/"
     make_cpio "$staging" "$out/system-initramfs.cpio"
