@@ -3,7 +3,7 @@ import Glibc
 #endif
 import SystemPackage
 
-/// The device a crash dump is written to.
+/// The device a crash dump is written to: raw, or holding the dump filesystem.
 public enum CrashTarget {
     /// `path` with symbolic links resolved (`/dev/disk/by-…` → `/dev/vdb`), so
     /// that the crash kernel, which has only devtmpfs, finds it by its kernel
@@ -19,5 +19,25 @@ public enum CrashTarget {
             throw .notABlockDevice(path: path, purpose: "the crash kernel writes dumps to a raw disk or partition that nothing else uses")
         }
         return device
+    }
+
+    /// Checks a dump filesystem for `--directory`: `device` (resolved) must
+    /// hold ext2/3/4, which the crash kernel mounts, and must not be mounted
+    /// read-write by this system (the crash kernel never mounts a filesystem
+    /// the crashed system was writing).
+    public static func checkDumpFilesystem(_ device: String) throws(KJumpLinuxError) {
+        guard MountedFilesystems.identity(of: device) != nil else {
+            throw .malformed(path: device, reason: "it holds no ext2/3/4 filesystem; make one with mkfs.ext4, or write dumps to the raw device without --directory")
+        }
+        if try MountedFilesystems.readWrite().contains(where: { resolvedDevice($0.device) == device }) {
+            throw .malformed(path: device, reason: "it is mounted read-write by this system; a crash kernel must not mount a filesystem the crashed system was writing: use a filesystem of its own (unmounted, or mounted read-only)")
+        }
+    }
+
+    /// `path` with symbolic links resolved, or `path` itself.
+    static func resolvedDevice(_ path: String) -> String {
+        guard let resolved = realpath(path, nil) else { return path }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 }

@@ -25,13 +25,18 @@ public final class FileImageSink: ImageSink {
 
     deinit { try? descriptor.close() }
 
-    /// The size of a block device, the most an image on it may take; nil for
-    /// a regular file (which grows).
+    /// The most an image may take: a block device's size, or for a regular
+    /// file its current size plus the free space of its filesystem; nil when
+    /// unknown.
     public var capacity: UInt64? {
         var status = stat()
-        guard fstat(descriptor.rawValue, &status) == 0, status.st_mode & S_IFMT == S_IFBLK else { return nil }
-        guard let end = try? descriptor.seek(offset: 0, from: .end) else { return nil }
-        return UInt64(end)
+        guard fstat(descriptor.rawValue, &status) == 0 else { return nil }
+        if status.st_mode & S_IFMT == S_IFBLK {
+            return (try? descriptor.seek(offset: 0, from: .end)).map { UInt64($0) }
+        }
+        var filesystem = statvfs()
+        guard status.st_mode & S_IFMT == S_IFREG, fstatvfs(descriptor.rawValue, &filesystem) == 0 else { return nil }
+        return UInt64(status.st_size) + UInt64(filesystem.f_bavail) * UInt64(filesystem.f_frsize)
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws {

@@ -21,18 +21,27 @@ struct CrashLoadCommand: ParsableCommand {
 
             The target is a raw block device (or partition) that nothing else \
             uses: the hibernation kernel writes it without mounting anything. \
+            With --directory the target holds an ext4 filesystem of its own \
+            (not one this system has mounted read-write): the hibernation \
+            kernel mounts it, writes the dump as a file there, and unmounts it. \
             Run 'kjump crash-load' again after changing CPUs or memory \
             (hotplug), and at every boot (a systemd unit or /etc/rc.local).
 
             Examples:
               kjump crash-load --target /dev/disk/by-partlabel/kjump-dump
+              kjump crash-load --target /dev/sdb1 --directory /dumps
               kjump crash-load --status
               kjump crash-load --unload
             """
     )
 
-    @Option(help: ArgumentHelp("The raw block device the dump is written to.", valueName: "device"))
+    @Option(help: ArgumentHelp("The block device the dump is written to: raw, or holding the filesystem of --directory.", valueName: "device"))
     var target: String?
+
+    @Option(help: ArgumentHelp(
+        "Write the dump as a file kjump-crash-<time>.kjimg in this directory of the ext4 filesystem on --target (which this system must not have mounted read-write), instead of to the raw device.",
+        valueName: "path"))
+    var directory: String?
 
     @Option(name: .customLong("dump-level"), help: "Pages to drop, as makedumpfile's -d (0–31).")
     var dumpLevel = 31
@@ -64,15 +73,20 @@ struct CrashLoadCommand: ParsableCommand {
     func validate() throws {
         if unload && status { throw ValidationError("choose one of --unload and --status") }
         if unload || status {
-            if target != nil || append != nil { throw ValidationError("--target and --append are for loading; leave them out with --unload or --status") }
+            if target != nil || append != nil || directory != nil {
+                throw ValidationError("--target, --directory and --append are for loading; leave them out with --unload or --status")
+            }
             return
         }
         guard let target else { throw ValidationError("--target DEVICE is required: the raw block device the dump is written to") }
         guard DumpLevel(level: dumpLevel) != nil else { throw ValidationError("--dump-level must be between 0 and 31") }
         guard (1...64).contains(cpus) else { throw ValidationError("--cpus must be between 1 and 64") }
         guard ImageCompression(name: compress) != nil else { throw ValidationError("--compress must be lz4, zstd or none") }
-        guard !target.contains(" "), !target.contains("\"") else {
-            throw ValidationError("--target cannot contain spaces or quotes (it travels on the kernel command line)")
+        for (name, value) in [("--target", target), ("--directory", directory ?? "/")] where value.contains(" ") || value.contains("\"") {
+            throw ValidationError("\(name) cannot contain spaces or quotes (it travels on the kernel command line)")
+        }
+        if let directory, !directory.hasPrefix("/") {
+            throw ValidationError("--directory is a path from the root of the dump filesystem, e.g. /dumps")
         }
     }
 
@@ -84,14 +98,16 @@ struct CrashLoadCommand: ParsableCommand {
             return
         }
         let device = try CrashTarget.resolve(target!)
+        if directory != nil { try CrashTarget.checkDumpFilesystem(device) }
         let extra = RunningKernel.consoleArguments() + ["kjump.target=" + device, "kjump.dump-level=\(dumpLevel)", "kjump.compress=\(compress)"]
+            + (directory.map { ["kjump.target-dir=" + $0] } ?? [])
             + KernelCommandLine(parsing: append ?? "").words
         let loader = CrashKernelLoader(kernelPath: kernelPath, extraCommandLine: extra, cpus: cpus)
         let plan = try loader.plan()
         print(PlanDescription.render(plan, kernelPath: kernelPath, memoryLabel: "system memory to dump"))
         if dryRun { return }
         try loader.load(plan)
-        print("kjump crash-load: loaded; after a panic the dump goes to \(device)")
+        print("kjump crash-load: loaded; after a panic the dump goes to " + (directory.map { "\($0) on \(device)" } ?? device))
     }
 
     func printStatus() {

@@ -5,7 +5,8 @@
 # Second boot (kjump_crash_step=found): the normal system finds the dump.
 # Environment from the kernel command line: kjump_workload_mib, kjump_crash_step,
 # kjump_crash_bench (set by lab/bench dump: H times the dump tools first),
-# kjump_crash_cpus (CPUs of the crash kernel, default 1).
+# kjump_crash_cpus (CPUs of the crash kernel, default 1), kjump_crash_dir (dump
+# as a file into that directory of the ext4 filesystem on /dev/vdc).
 case "${kjump_crash_step:-panic}" in
 panic)
     kjump crash-load --status
@@ -14,7 +15,13 @@ panic)
     echo "KJUMP-CRASH-REFUSED-KERNEL rc=$?"
     kjump crash-load --target /data 2>&1
     echo "KJUMP-CRASH-REFUSED-TARGET rc=$?"
-    kjump crash-load --target /dev/vdb ${kjump_crash_bench:+--append kjump.bench=1} ${kjump_crash_cpus:+--cpus $kjump_crash_cpus}
+    kjump crash-load --target /dev/vda --directory /dumps 2>&1
+    echo "KJUMP-CRASH-REFUSED-MOUNTED rc=$?"
+    if [ -n "${kjump_crash_dir:-}" ]; then
+        kjump crash-load --target /dev/vdc --directory "$kjump_crash_dir"
+    else
+        kjump crash-load --target /dev/vdb ${kjump_crash_bench:+--append kjump.bench=1} ${kjump_crash_cpus:+--cpus $kjump_crash_cpus}
+    fi
     echo "KJUMP-CRASH-LOAD rc=$?"
     kjump crash-load --status
     mib=${kjump_workload_mib:?}

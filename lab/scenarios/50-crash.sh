@@ -14,14 +14,23 @@ boot_crash_system() {
         "$(system_append crash) crashkernel=${KJUMP_CRASHKERNEL_MIB}M kjump_crash_step=$2" \
         -initrd "$CRASH_INITRAMFS" \
         -drive "file=$OUT/data.img,if=virtio,format=raw" \
-        -drive "file=$OUT/resume.img,if=virtio,format=raw"
+        -drive "file=$OUT/resume.img,if=virtio,format=raw" \
+        -drive "file=$OUT/dumps.img,if=virtio,format=raw"
+}
+
+# make_crash_disks: the lab's disks plus /dev/vdc, an ext4 dump filesystem the system never mounts.
+make_crash_disks() {
+    make_disks "$OUT"
+    rm -f "$OUT/dumps.img"
+    truncate -s 128M "$OUT/dumps.img"
+    mkfs.ext4 -q -F -L kjump-dumps "$OUT/dumps.img"
 }
 
 # crash_round NAME: the whole story on one system kernel; logs and files are
 # named after NAME. Sets ROUND_FIGURES; fails the scenario on any problem.
 crash_round() {
     local name=$1 log="$OUT/$1-system.log" clean
-    make_disks "$OUT"
+    make_crash_disks
 
     # 1. Load the crash kernel, run the workload, panic: H saves the dump and reboots.
     WATCH_MARKERS=(KJUMP-CRASH-PANIC KJUMP-H-INIT KJUMP-H-DUMPED)
@@ -32,6 +41,9 @@ crash_round() {
     grep -a -q '^KJUMP-CRASH-REFUSED-KERNEL rc=[1-9]' <<< "$clean" || fail "$name: a missing crash kernel was not refused ($log)"
     grep -a -q '^KJUMP-CRASH-REFUSED-TARGET rc=[1-9]' <<< "$clean" || fail "$name: a target that is no block device was not refused ($log)"
     grep -a -q 'is not a block device' <<< "$clean" || fail "$name: the refused target's error does not say why ($log)"
+    grep -a -q '^KJUMP-CRASH-REFUSED-MOUNTED rc=[1-9]' <<< "$clean" \
+        || fail "$name: a dump directory on a filesystem the system has mounted read-write was not refused ($log)"
+    grep -a -q 'it is mounted read-write by this system' <<< "$clean" || fail "$name: the refused directory's error does not say why ($log)"
     grep -a -q '^KJUMP-CRASH-LOAD rc=0' <<< "$clean" \
         || fail "$name: kjump crash-load failed: $(grep -a -m1 'Error:' <<< "$clean") ($log)"
     grep -a -q 'a crash kernel is loaded' <<< "$clean" || fail "$name: crash-load --status does not report the loaded kernel ($log)"
@@ -127,14 +139,46 @@ scenario_main() {
     # A full disk: the lab kernel's dump onto a 6 MiB target is committed partial.
     CRASH_KERNEL=$SYSTEM_KERNEL CRASH_INITRAMFS="$OUT/system-initramfs.cpio"
     partial_round
+    figures+=" $ROUND_FIGURES"
+
+    # A dump filesystem: H mounts /dev/vdc and writes the dump as a file in /dumps.
+    directory_round
     pass "$figures $ROUND_FIGURES reservation_mib=$KJUMP_CRASHKERNEL_MIB"
+}
+
+# directory_round: `crash-load --target /dev/vdc --directory /dumps`; the dump
+# is a file on the ext4 filesystem there, read back on the host with debugfs.
+directory_round() {
+    local log="$OUT/directory-system.log" clean file inspect
+    make_crash_disks
+    WATCH_MARKERS=()
+    run_qemu_retrying KJUMP-INIT "$log" 900 "$CRASH_KERNEL" \
+        "$(system_append crash) crashkernel=${KJUMP_CRASHKERNEL_MIB}M kjump_crash_step=panic kjump_crash_dir=/dumps" \
+        -initrd "$CRASH_INITRAMFS" -drive "file=$OUT/data.img,if=virtio,format=raw" \
+        -drive "file=$OUT/resume.img,if=virtio,format=raw" -drive "file=$OUT/dumps.img,if=virtio,format=raw" \
+        || fail "directory: the QEMU of the crash did not end by itself (status $?; $log)"
+    clean=$(tr -d '\r' < "$log" | sed 's/\x1b\[[0-9;]*[a-zA-Z]//g')
+    grep -a -q '^KJUMP-CRASH-LOAD rc=0' <<< "$clean" || fail "directory: kjump crash-load --directory failed ($log)"
+    grep -a -q '^KJUMP-H-DUMPED target=/mnt/dump/dumps/kjump-crash-' <<< "$clean" \
+        || fail "directory: the crash kernel did not save the dump as a file: $(grep -a -m1 -E 'KJUMP-H-ERROR|Error:' <<< "$clean") ($log)"
+    file=$(debugfs -R 'ls -p /dumps' "$OUT/dumps.img" 2>/dev/null | awk -F/ '$6 ~ /^kjump-crash-.*\.kjimg$/ { print $6 }' | head -1)
+    [ -n "$file" ] || fail "directory: no kjump-crash-*.kjimg in /dumps of the dump filesystem"
+    debugfs -R "dump /dumps/$file $OUT/directory-dump.kjimg" "$OUT/dumps.img" >/dev/null 2>&1 \
+        || fail "directory: debugfs cannot read /dumps/$file"
+    "$OUT/bin/kjump" verify "$OUT/directory-dump.kjimg" >&2 || fail "directory: the dump file does not verify"
+    inspect=$("$OUT/bin/kjump" inspect "$OUT/directory-dump.kjimg") || fail "directory: kjump inspect cannot read the dump file"
+    grep -q '^panic      CPU [0-9]*, PID [0-9]* (sh): sysrq triggered crash' <<< "$inspect" \
+        || fail "directory: the dump file does not name the panic"
+    e2fsck -fn "$OUT/dumps.img" >/dev/null 2>&1 || fail "directory: the dump filesystem is not clean after the crash kernel unmounted it"
+    ROUND_FIGURES="directory_file=/dumps/$file directory_dump_mib=$(( $(stat -c %s "$OUT/directory-dump.kjimg") >> 20 ))"
+    rm -f "$OUT/directory-dump.kjimg"
 }
 
 # partial_round: a dump onto a target too small for it must be committed as a
 # partial dump with the pages that fit, say so, verify, and export.
 partial_round() {
     local log="$OUT/partial-system.log" clean inspect
-    make_disks "$OUT"
+    make_crash_disks
     truncate -s 6M "$OUT/resume.img"
     WATCH_MARKERS=()
     boot_crash_system "$log" panic 900 || fail "partial: the QEMU of the crash did not end by itself (status $?; $log)"
