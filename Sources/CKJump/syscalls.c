@@ -5,7 +5,11 @@
 #include "CKJump.h"
 
 #include <errno.h>
+#include <linux/fiemap.h>
+#include <linux/fs.h>
 #include <linux/reboot.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -19,4 +23,28 @@ long ckjump_kexec_load(uint64_t entry, unsigned long nr_segments,
 long ckjump_reboot(unsigned int cmd) {
     long rc = syscall(SYS_reboot, LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2, cmd, NULL);
     return rc < 0 ? -errno : rc;
+}
+
+long ckjump_fiemap(int fd, ckjump_file_extent *extents, uint32_t capacity, uint32_t *count) {
+    size_t size = sizeof(struct fiemap) + (size_t)capacity * sizeof(struct fiemap_extent);
+    struct fiemap *map = calloc(1, size);
+    if (map == NULL) return -ENOMEM;
+    map->fm_start = 0;
+    map->fm_length = FIEMAP_MAX_OFFSET;
+    map->fm_flags = FIEMAP_FLAG_SYNC;
+    map->fm_extent_count = capacity;
+    if (ioctl(fd, FS_IOC_FIEMAP, map) != 0) {
+        long error = -errno;
+        free(map);
+        return error;
+    }
+    *count = map->fm_mapped_extents;
+    for (uint32_t i = 0; i < map->fm_mapped_extents && i < capacity; i++) {
+        extents[i].logical = map->fm_extents[i].fe_logical;
+        extents[i].physical = map->fm_extents[i].fe_physical;
+        extents[i].length = map->fm_extents[i].fe_length;
+        extents[i].flags = map->fm_extents[i].fe_flags;
+    }
+    free(map);
+    return 0;
 }

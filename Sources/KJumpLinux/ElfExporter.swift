@@ -20,7 +20,7 @@ public struct ElfExporter {
     }
 
     public func run() throws -> Result {
-        let reader = try ImageReader(source: try FileByteSource(path: image))
+        let reader = try ImageReader(source: try ImageFile.source(path: image))
         let pageSize = UInt64(reader.header.pageSize)
         // One PT_LOAD per run of consecutive pages, data and zero alike.
         var loads: [PhysicalRange] = []

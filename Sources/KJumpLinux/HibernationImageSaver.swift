@@ -13,13 +13,13 @@ import KJumpCore
 /// and mem_map, which may lie inside R: those reads go through the backup pages.
 public struct HibernationImageSaver {
     public var context: HibernationKernelContext
-    public var device: String
+    public var target: ResumeTarget
     public var vmcore: String = "/proc/vmcore"
     public var compression: ImageCompression = .lz4
 
-    public init(context: HibernationKernelContext, device: String) {
+    public init(context: HibernationKernelContext, target: ResumeTarget) {
         self.context = context
-        self.device = device
+        self.target = target
     }
 
     public struct Result: Sendable {
@@ -49,7 +49,7 @@ public struct HibernationImageSaver {
                                                            backupPage: memory.regionAware.backupPage(of:))
 
         let restorer = RestorerCommandLine(region: context.region, firmwareMemoryMap: firmware,
-                                           extra: ["kjump.role=resume", "kjump.resume=\(device)"])
+                                           extra: ["kjump.role=resume"] + target.commandLineWords)
         let header = ImageHeader(
             imageID: ImageID(bytes: SystemRandom.bytes(16)), kind: .hibernation, createdAt: Int64(time(nil)),
             compression: compression,
@@ -59,7 +59,8 @@ public struct HibernationImageSaver {
             notes: [ImageNote(key: "free-pages-excluded", value: "\(classification.counts[.free])"),
                     ImageNote(key: "filesystems", value: note.fields["filesystems"] ?? ""),
                     .vmcoreinfo(descriptor: vmcoreinfoNote.descriptor)])
-        let sink = try FileImageSink(path: device)
+        // No capacity: an image that does not fit is a write error, never a partial (unresumable) image.
+        let sink = try target.openImageSink()
         let writer = try ImageWriter(header: header, sink: sink)
         let statistics = try ImageSaver(recordZeroPages: true)
             .save(memory: memory.outsideRegion, ranges: ranges, excluded: excluded, into: writer) { progress?.update($0) }

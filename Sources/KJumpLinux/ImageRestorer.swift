@@ -14,10 +14,10 @@ import KJumpCore
 /// are being written stops the resume before the jump: the pages written so
 /// far belong to the system kernel, which is not running, so nothing is harmed.
 public struct ImageRestorer {
-    public var device: String
+    public var target: ResumeTarget
     public var memoryDevice: String = "/dev/mem"
 
-    public init(device: String) { self.device = device }
+    public init(target: ResumeTarget) { self.target = target }
 
     /// What was restored.
     public struct Result: Sendable {
@@ -30,7 +30,7 @@ public struct ImageRestorer {
     /// Everything up to (not including) the jump.
     public func restore(progress: ProgressMeter? = nil) throws -> Result {
         let start = Clocks.now()
-        let reader = try ImageReader(source: try FileByteSource(path: device))
+        let reader = try ImageReader(source: try target.openImageSource())
         try reader.checkResumable()
         let header = reader.header
         let firmwareNow = try FirmwareMemoryMap.read()
@@ -45,7 +45,7 @@ public struct ImageRestorer {
         }
 
         // Consumed, durably, before the first page is written.
-        let sink = try FileImageSink(path: device)
+        let sink = try target.openImageSink()
         let consumed = reader.state.consumed(at: Int64(time(nil))).encoded()
         try consumed.withUnsafeBytes { try sink.write($0, at: ImageStateBlock.offset) }
         try sink.synchronize()

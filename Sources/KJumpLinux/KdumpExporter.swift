@@ -33,12 +33,12 @@ public struct KdumpExporter {
 
     /// The bytes of memory the image describes (data and zero pages), for a progress meter's total.
     public static func memoryBytes(ofImage path: String) throws -> UInt64 {
-        try ImageReader(source: try FileByteSource(path: path), options: .init(workers: 0)).summary.memoryBytes
+        try ImageReader(source: try ImageFile.source(path: path), options: .init(workers: 0)).summary.memoryBytes
     }
 
     public func run(progress: ProgressMeter? = nil) throws -> Result {
         let start = Clocks.now()
-        let reader = try ImageReader(source: try FileByteSource(path: image), options: .init(workers: workers))
+        let reader = try ImageReader(source: try ImageFile.source(path: image), options: .init(workers: workers))
         // Cut where makedumpfile cuts (the last memory section with struct pages), so that it can refilter the file.
         let pageSize = UInt64(reader.header.pageSize)
         let memoryEnd = reader.header.note(ImageNote.vmcoreinfoKey).flatMap { text in

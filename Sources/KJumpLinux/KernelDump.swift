@@ -14,7 +14,7 @@ public struct KernelDump {
     /// checked as `kjump verify` does, except for the frames' contents, which
     /// are checked as they are read.
     public static func open(path: String) throws -> KernelDump {
-        let source = try FileByteSource(path: path)
+        let source = try ImageFile.source(path: path)
         let magic = try source.read(at: 0, count: Int(min(source.size, UInt64(DumpFormat.magicLength))))
         guard let format = DumpFormat(magic: magic) else { throw KernelDumpError.unknownFormat(path: path, magic: magic) }
         switch format {

@@ -24,7 +24,12 @@ struct HibernateCommand: ParsableCommand {
 
     @Option(name: .customLong("resume-device"), help: ArgumentHelp(
         "The partition or disk the image goes to (overwritten).", valueName: "device"))
-    var resumeDevice: String
+    var resumeDevice: String?
+
+    @Option(name: .customLong("resume-file"), help: ArgumentHelp(
+        "Instead of a device: a resume file made by 'kjump setup --file' (the hibernation kernel writes its blocks on the device directly).",
+        valueName: "path"))
+    var resumeFile: String?
 
     @Option(name: .customLong("grub-reboot"), help: ArgumentHelp(
         "Arm this GRUB menu entry (id or title) for the next boot only, with grub-reboot, so that the machine boots the hibernation kernel once and the normal system after that (see docs/HIBERNATION.md). Disarmed again (grub-editenv unset next_entry) if the hibernation kernel returns without saving.",
@@ -33,15 +38,29 @@ struct HibernateCommand: ParsableCommand {
 
     @OptionGroup var kernel: HibernationKernelOptions
 
-    func validate() throws { try kernel.validate() }
+    func validate() throws {
+        try kernel.validate()
+        guard (resumeDevice == nil) != (resumeFile == nil) else {
+            throw ValidationError("give one of --resume-device DEVICE and --resume-file PATH")
+        }
+    }
 
     func run() throws {
-        let device = SystemFactsReader().readResumeDevice(resumeDevice)
-        let check = Doctor().resumeDeviceCheck(device, memory: nil)
-        guard check.status != .fail else { throw ValidationError(check.message) }
+        let target: ResumeTarget
+        if let resumeFile {
+            let location = try ResumeFile.locate(path: resumeFile)
+            target = ResumeTarget(device: location.device, mapOffset: location.mapOffset)
+            print("kjump: resume file \(resumeFile): \(location.map.imageCapacity >> 20) MiB for the image, \(location.map.extents.count) extents on \(location.device)")
+        } else {
+            let device = SystemFactsReader().readResumeDevice(resumeDevice!)
+            let check = Doctor().resumeDeviceCheck(device, memory: nil)
+            guard check.status != .fail else { throw ValidationError(check.message) }
+            target = ResumeTarget(device: resumeDevice!)
+        }
+        let resumeDevice = target.device
 
         var loader = HibernationKernelLoader(kernelPath: kernel.path, region: kernel.region, role: "hibernate",
-                                             extraCommandLine: kernel.consoleArguments() + ["kjump.resume=\(resumeDevice)"])
+                                             extraCommandLine: kernel.consoleArguments() + target.commandLineWords)
         // Mounted filesystems: the resume refuses if one was mounted in between.
         let filesystems = try MountedFilesystems.readWrite()
         for (device, identity) in filesystems where identity == nil {
@@ -58,7 +77,7 @@ struct HibernateCommand: ParsableCommand {
             }
             print("kjump: the next boot starts GRUB entry '\(grubEntry)' once (grub-reboot)")
         }
-        print("kjump: syncing filesystems and hibernating to \(resumeDevice)")
+        print("kjump: syncing filesystems and hibernating to \(target.description)")
         sync()
         let before = Clocks.now()
         do { try Kexec.jump() } catch {
@@ -71,7 +90,7 @@ struct HibernateCommand: ParsableCommand {
         // Back: either resumed from the image (now consumed) or the hibernation kernel gave up.
         // What this kernel cached of the device predates the jump.
         PageCache.drop(resumeDevice)
-        let state = (try? ImageReader.probe(FileByteSource(path: resumeDevice)))?.state
+        let state = (try? ImageReader.probe(target.openImageSource()))?.state
         guard let state, state.state == .consumed else {
             disarmBootEntry()
             throw HibernationError.notResumed(state: state.map { "\($0.state)" } ?? "none")
@@ -103,12 +122,13 @@ struct SaveHibernationCommand: ParsableCommand {
     func run() throws {
         let context = try HibernationKernelContext.current()
         let line = KernelCommandLine(parsing: try KernelFile.readText("/proc/cmdline"))
-        guard let device = line.value(of: "kjump.resume") else { throw JumpError.notInHibernationKernel(.missing("kjump.resume=")) }
+        guard line.value(of: "kjump.resume") != nil else { throw JumpError.notInHibernationKernel(.missing("kjump.resume=")) }
+        let target = try ResumeTarget(commandLine: line)
         let total = context.region.totalBytes
-        let result = try HibernationImageSaver(context: context, device: device)
+        let result = try HibernationImageSaver(context: context, target: target)
             .run(progress: ProgressMeter(label: "kjump hibernate", totalBytes: total))
         let s = result.statistics
-        print("kjump: hibernation image on \(device): \(s.dataPages) data + \(s.zeroPages) zero pages, \(s.excludedPages) free pages left out, \(result.summary.imageBytes >> 20) MiB, \(ImageDescription.format1(result.seconds)) s")
+        print("kjump: hibernation image on \(target.description): \(s.dataPages) data + \(s.zeroPages) zero pages, \(s.excludedPages) free pages left out, \(result.summary.imageBytes >> 20) MiB, \(ImageDescription.format1(result.seconds)) s")
     }
 }
 
@@ -121,15 +141,21 @@ struct ResumeCommand: ParsableCommand {
     )
 
     @Option(name: .customLong("resume-device"), help: ArgumentHelp(
-        "The resume device (default: kjump.resume= on the command line).", valueName: "device"))
+        "The resume device (default: kjump.resume= and kjump.resume-offset= on the command line).", valueName: "device"))
     var resumeDevice: String?
 
     func run() throws {
         let line = KernelCommandLine(parsing: try KernelFile.readText("/proc/cmdline"))
-        guard let device = resumeDevice ?? line.value(of: "kjump.resume") else {
-            throw ValidationError("no resume device: pass --resume-device or boot with kjump.resume=")
+        let target: ResumeTarget
+        if let resumeDevice {
+            target = ResumeTarget(device: resumeDevice)
+        } else {
+            guard line.value(of: "kjump.resume") != nil else {
+                throw ValidationError("no resume device: pass --resume-device or boot with kjump.resume=")
+            }
+            target = try ResumeTarget(commandLine: line)
         }
-        let restorer = ImageRestorer(device: device)
+        let restorer = ImageRestorer(target: target)
         let result = try restorer.restore()
         print("kjump: restored \(result.summary.dataPages) data + \(result.summary.zeroPages) zero pages in \(ImageDescription.format1(result.seconds)) s; jumping to 0x\(String(result.reentryPoint, radix: 16))")
         try Kexec.jump(toReentryPoint: result.reentryPoint, region: result.region)

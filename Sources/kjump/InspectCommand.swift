@@ -18,7 +18,7 @@ struct InspectCommand: ParsableCommand {
     var resumeCommandLine = false
 
     func run() throws {
-        let source = try FileByteSource(path: image)
+        let source = try ImageFile.source(path: image)
         let probe = try ImageReader.probe(source)
         if resumeCommandLine {
             print(probe.header.resumeCommandLine)
@@ -60,7 +60,7 @@ struct VerifyCommand: ParsableCommand {
     var image: String
 
     func run() throws {
-        let reader = try ImageReader(source: try FileByteSource(path: image))
+        let reader = try ImageReader(source: try ImageFile.source(path: image))
         let summary = try reader.verify()
         print("kjump verify: \(image): \(summary.frameCount) frames, \(summary.dataPages + summary.zeroPages) pages: OK")
     }

@@ -104,7 +104,8 @@ stage_makedumpfile() {
 make_disks() {
     local out=$1
     rm -f "$out/data.img" "$out/resume.img"
-    truncate -s 256M "$out/data.img"
+    # Room for the workload's files and a resume file (the hibernate scenario's last step).
+    truncate -s 768M "$out/data.img"
     mkfs.ext4 -q -F -L kjump-data "$out/data.img"
     truncate -s "$(( KJUMP_GUEST_MEM_MIB + 64 ))M" "$out/resume.img"
 }

@@ -2,17 +2,17 @@
 # shellcheck shell=bash
 source "$LAB_DIR/lib/artefacts.sh"
 
-# resume_boot LOG: a new QEMU process boots the hibernation kernel with the
-# image's resume command line, on the same disks. Sets RESUME_S to the
+# resume_boot LOG [IMAGE]: a new QEMU process boots the hibernation kernel with
+# the resume command line of IMAGE (default: the resume disk), on the same disks. Sets RESUME_S to the
 # seconds from QEMU start until the resumed workload has verified, if it did.
 resume_boot() {
     local cmdline rc=0
-    cmdline=$("$OUT/bin/kjump" inspect --resume-command-line "$OUT/resume.img") || return 1
-    WATCH_MARKERS=(KJUMP-RESUMED-WORKLOAD)
+    cmdline=$("$OUT/bin/kjump" inspect --resume-command-line "${2:-$OUT/resume.img}") || return 1
+    WATCH_MARKERS=(KJUMP-RESUMED-WORKLOAD KJUMP-FILE-RESUMED)
     run_qemu_watching_retrying KJUMP-H-INIT "$1" 600 "$HIBERNATION_KERNEL" "$cmdline console=ttyS0 panic=-1 quiet" \
         -drive "file=$OUT/data.img,if=virtio,format=raw" \
         -drive "file=$OUT/resume.img,if=virtio,format=raw" || rc=$?
-    RESUME_S=${MARK_S[KJUMP-RESUMED-WORKLOAD]:-}
+    RESUME_S=${MARK_S[KJUMP-RESUMED-WORKLOAD]:-${MARK_S[KJUMP-FILE-RESUMED]:-}}
     [ -z "$RESUME_S" ] || RESUME_S=$(printf '%.2f' "$RESUME_S")
     return "$rc"
 }
@@ -81,5 +81,31 @@ scenario_main() {
     grep -a -q '^KJUMP-EXT4-FILE-OK' "$normal" || fail "the data disk is not intact in the normal boot ($normal)"
     grep -a -q '^KJUMP-IMAGE-state *consumed' "$normal" || fail "the normal boot does not see the image as consumed ($normal)"
 
-    pass "hibernate_s=$hibernate_s image_mib=$image_mib resume_s=$resume_s"
+    # 5. That fresh system hibernates to a resume file on its mounted ext4
+    #    data disk (kjump setup --file); a new QEMU resumes it from the file's
+    #    blocks. The host reads the file (for its resume command line) with debugfs.
+    local nclean
+    nclean=$(tr -d '\r' < "$normal" | sed 's/\x1b\[[0-9;]*[a-zA-Z]//g')
+    grep -a -q '^KJUMP-SETUP rc=0' <<< "$nclean" || fail "kjump setup --file failed: $(grep -a -m1 'Error:' <<< "$nclean") ($normal)"
+    grep -a -q '^KJUMP-H-HIBERNATED' <<< "$nclean" \
+        || fail "hibernating to the resume file failed: $(grep -a -m1 -E 'KJUMP-H-ERROR|Error:' <<< "$nclean") ($normal)"
+    grep -a -q '^KJUMP-FILE-HIBERNATE rc=' <<< "$nclean" && fail "kjump hibernate --resume-file returned without powering off ($normal)"
+    debugfs -R "dump /kjump.resume $OUT/resume-file.img" "$OUT/data.img" >/dev/null 2>&1 \
+        || fail "debugfs cannot read /kjump.resume from the data disk"
+    "$OUT/bin/kjump" verify "$OUT/resume-file.img" >&2 || fail "the image in the resume file does not verify"
+    "$OUT/bin/kjump" inspect --resume-command-line "$OUT/resume-file.img" | grep -q 'kjump.resume=/dev/vda kjump.resume-offset=[0-9]' \
+        || fail "the resume file's image does not name the file's place on /dev/vda"
+    local flog="$OUT/resume-file.log" file_resume_s
+    resume_boot "$flog" "$OUT/resume-file.img" || fail "the resume-file QEMU did not power off cleanly (status $?; $flog)"
+    rm -f "$OUT/resume-file.img"
+    file_resume_s=$RESUME_S
+    local fclean
+    fclean=$(tr -d '\r' < "$flog" | sed 's/\x1b\[[0-9;]*[a-zA-Z]//g')
+    grep -a -q '^KJUMP-H-RESUME-REFUSED' <<< "$fclean" && fail "the restorer refused the resume file: $(grep -a -m1 'Error:' <<< "$fclean") ($flog)"
+    grep -a -q '^KJUMP-FILE-HIBERNATE rc=0' <<< "$fclean" || fail "kjump hibernate --resume-file did not return 0 after the resume ($flog)"
+    grep -a -q '^WORKLOAD-OK .*continued=yes' <<< "$fclean" || fail "the workload did not survive the resume from the file ($flog)"
+    grep -a -q '^KJUMP-DMESG ' <<< "$fclean" && fail "dmesg shows errors after the resume from the file: $(grep -a -m1 '^KJUMP-DMESG ' <<< "$fclean")"
+    grep -a -q '^KJUMP-FILE-RESUMED' <<< "$fclean" || fail "the system resumed from the file did not finish ($flog)"
+
+    pass "hibernate_s=$hibernate_s image_mib=$image_mib resume_s=$resume_s resume_file_s=${file_resume_s:-}"
 }

@@ -26,6 +26,20 @@ long ckjump_kexec_load(uint64_t entry, unsigned long nr_segments,
 /// Raw `reboot(2)` with the magic numbers filled in. Returns 0 or -errno.
 long ckjump_reboot(unsigned int cmd);
 
+/// One extent of a file, as `FS_IOC_FIEMAP` reports it (`struct fiemap_extent`, trimmed).
+typedef struct ckjump_file_extent {
+    uint64_t logical;
+    uint64_t physical;
+    uint64_t length;
+    uint32_t flags;
+} ckjump_file_extent;
+
+/// `ioctl(fd, FS_IOC_FIEMAP)` with FIEMAP_FLAG_SYNC over the whole file: up
+/// to `capacity` extents into `extents`, their number into `*count`.
+/// Returns 0 or -errno. Why C: `struct fiemap` ends in a flexible array and
+/// the request number is a macro of the kernel headers.
+long ckjump_fiemap(int fd, ckjump_file_extent *_Nonnull extents, uint32_t capacity, uint32_t *_Nonnull count);
+
 /// The purgatory's machine code (see purgatory.S); `*size` receives its length.
 const void *_Nonnull ckjump_purgatory_code(size_t *_Nonnull size);
 
