@@ -180,7 +180,8 @@ public struct KexecJumpPlanner: Sendable {
         guard memoryMap.count < E820.maxZeroPageEntries else { throw .tooManyMemoryMapEntries(memoryMap.count + 1) }
 
         // The command line, with room for the purgatory to write the re-entry point.
-        let words = ["nokaslr", "maxcpus=1",
+        // Every CPU: H compresses on all of them (its kernel parks them in HLT before the jump back).
+        let words = ["nokaslr",
                      "elfcorehdr=\(headerRange.size)@0x\(hex(headerAddress))",
                      "kjump.role=\(role)",
                      "kjump.region=" + region.ranges.map { "0x\(hex($0.start))-0x\(hex($0.end))" }.joined(separator: ","),

@@ -16,7 +16,8 @@ public struct RestorerCommandLine: Sendable, Equatable {
     ///   - firmwareMemoryMap: the system kernel's firmware map.
     ///   - role/extra: `kjump.role=` and further words (console=, kjump.resume=…).
     public init(region: HibernationRegion, firmwareMemoryMap: [E820Entry], extra: [String]) {
-        var words = ["nokaslr", "maxcpus=1", "memmap=exactmap"]
+        // Every CPU: the restorer decompresses on all of them.
+        var words = ["nokaslr", "memmap=exactmap"]
         for range in region.ranges {
             words.append("memmap=\(Self.size(range.size))@0x\(String(range.start, radix: 16))")
         }

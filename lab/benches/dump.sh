@@ -101,7 +101,7 @@ crash_table() {
         || { CRASH_FAILURE="the crash QEMU did not end by itself ($log)"; return 1; }
     clean=$(tr -d '\r' < "$log" | sed 's/\x1b\[[0-9;]*[a-zA-Z]//g')
     grep -a -q '^KJUMP-H-DUMPED' <<< "$clean" || { CRASH_FAILURE="the crash kernel did not save the dump ($log)"; return 1; }
-    h_boot=$(grep -a -m1 '^KJUMP-H-INIT uptime=' <<< "$clean" | sed 's/.*uptime=//')
+    h_boot=$(grep -a -m1 '^KJUMP-H-INIT uptime=' <<< "$clean" | sed 's/.*uptime=\([0-9.]*\).*/\1/')
     printf '%-34s %9s %10s %12s\n' "from a crash, in H ($h_cpus CPUs)" "save s" "MiB out" "panic→dump s"
     local best_k= best_k_size= best_m= best_m_size= tool t bytes rc total line
     while read -r line; do

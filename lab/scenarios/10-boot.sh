@@ -31,7 +31,7 @@ scenario_main() {
     local version h_init
     version=$(serial_value "$hlog" KJUMP-H-VERSION | cut -d" " -f1)
     [ -n "$version" ] || fail "kjump did not print its version in the hibernation kernel ($hlog)"
-    h_init=$(serial_value "$hlog" KJUMP-H-INIT | sed 's/uptime=//')
+    h_init=$(serial_value "$hlog" KJUMP-H-INIT | sed 's/uptime=\([0-9.]*\).*/\1/')
 
     pass "system_init_s=$a_init hibernation_init_s=$h_init doctor_ok=$doctor_ok doctor_warn=$doctor_warn kjump=$version" \
         "initramfs_mib=$(( $(stat -c %s "$OUT/system-initramfs.cpio") >> 20 )) h_bzimage_mib=$(( $(stat -c %s "$HIBERNATION_KERNEL") >> 20 ))"
