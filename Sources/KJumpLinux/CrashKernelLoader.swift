@@ -49,12 +49,9 @@ public struct CrashKernelLoader: Sendable {
     /// Builds the plan from the running system, without loading anything.
     public func plan() throws(CrashLoadError) -> KexecJumpPlan {
         let kernel: BzImage
-        do {
-            kernel = try BzImage(parsing: try KernelFile.readBytes(kernelPath, limit: 512 << 20))
-        } catch let error as KJumpLinuxError {
-            throw .hibernationKernel(path: kernelPath, reason: error.description)
-        } catch {
-            throw .hibernationKernel(path: kernelPath, reason: "\(error)")
+        switch HibernationKernelImage.read(kernelPath) {
+        case .success(let image): kernel = image
+        case .failure(let unusable): throw .hibernationKernel(path: kernelPath, reason: unusable.reason)
         }
         let planner: KexecCrashPlanner
         do {

@@ -36,12 +36,9 @@ public struct HibernationKernelLoader: Sendable {
             throw .notEnoughFreeMemory(available: available, needed: needed)
         }
         let kernel: BzImage
-        do {
-            kernel = try BzImage(parsing: try KernelFile.readBytes(kernelPath, limit: 512 << 20))
-        } catch let error as KJumpLinuxError {
-            throw .hibernationKernel(path: kernelPath, reason: error.description)
-        } catch {
-            throw .hibernationKernel(path: kernelPath, reason: "\(error)")
+        switch HibernationKernelImage.read(kernelPath) {
+        case .success(let image): kernel = image
+        case .failure(let unusable): throw .hibernationKernel(path: kernelPath, reason: unusable.reason)
         }
         let firmware: [E820Entry]
         let systemRAM: [PhysicalRange]

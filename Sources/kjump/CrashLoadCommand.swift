@@ -43,11 +43,7 @@ struct CrashLoadCommand: ParsableCommand {
         valueName: "path"))
     var directory: String?
 
-    @Option(name: .customLong("dump-level"), help: "Pages to drop, as makedumpfile's -d (0–31).")
-    var dumpLevel = 31
-
-    @Option(help: "lz4 (fast, default), zstd (smaller) or none.")
-    var compress = "lz4"
+    @OptionGroup var dump: DumpOptions
 
     @Option(name: .customLong("kernel"), help: ArgumentHelp(
         "The hibernation kernel (a bzImage with kjump built in).", valueName: "path"))
@@ -79,9 +75,7 @@ struct CrashLoadCommand: ParsableCommand {
             return
         }
         guard let target else { throw ValidationError("--target DEVICE is required: the raw block device the dump is written to") }
-        guard DumpLevel(level: dumpLevel) != nil else { throw ValidationError("--dump-level must be between 0 and 31") }
         guard (1...64).contains(cpus) else { throw ValidationError("--cpus must be between 1 and 64") }
-        guard ImageCompression(name: compress) != nil else { throw ValidationError("--compress must be lz4, zstd or none") }
         for (name, value) in [("--target", target), ("--directory", directory ?? "/")] where value.contains(" ") || value.contains("\"") {
             throw ValidationError("\(name) cannot contain spaces or quotes (it travels on the kernel command line)")
         }
@@ -99,7 +93,7 @@ struct CrashLoadCommand: ParsableCommand {
         }
         let device = try CrashTarget.resolve(target!)
         if directory != nil { try CrashTarget.checkDumpFilesystem(device) }
-        let extra = RunningKernel.consoleArguments() + ["kjump.target=" + device, "kjump.dump-level=\(dumpLevel)", "kjump.compress=\(compress)"]
+        let extra = RunningKernel.consoleArguments() + ["kjump.target=" + device, "kjump.dump-level=\(dump.dumpLevel)", "kjump.compress=\(dump.compress)"]
             + (directory.map { ["kjump.target-dir=" + $0] } ?? [])
             + KernelCommandLine(parsing: append ?? "").words
         let loader = CrashKernelLoader(kernelPath: kernelPath, extraCommandLine: extra, cpus: cpus)

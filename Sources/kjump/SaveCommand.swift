@@ -25,18 +25,12 @@ struct SaveCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The image to write: a file or a block device.", valueName: "path"))
     var to: String
 
-    @Option(name: .customLong("dump-level"), help: "Pages to drop, as makedumpfile's -d (0–31).")
-    var dumpLevel = 31
-
-    @Option(help: "lz4 (fast, default), zstd (smaller) or none.")
-    var compress = "lz4"
+    @OptionGroup var dump: DumpOptions
 
     @Option(help: "Compression threads (default: all processors).")
     var workers: Int?
 
     func validate() throws {
-        guard DumpLevel(level: dumpLevel) != nil else { throw ValidationError("--dump-level must be between 0 and 31") }
-        guard ImageCompression(name: compress) != nil else { throw ValidationError("--compress must be lz4, zstd or none") }
         if let workers, workers < 0 { throw ValidationError("--workers must not be negative") }
     }
 
@@ -44,13 +38,13 @@ struct SaveCommand: ParsableCommand {
     static let partialExitCode: Int32 = 2
 
     func run() throws {
-        let saver = VmcoreSaver(source: from, destination: to, level: DumpLevel(level: dumpLevel)!,
-                                compression: ImageCompression(name: compress)!, kind: .crash,
+        let saver = VmcoreSaver(source: from, destination: to, level: dump.level,
+                                compression: dump.compression, kind: .crash,
                                 workers: workers ?? ImageWriter.Options.defaultWorkers)
         let total = try FileByteSource(path: from).size
         let result = try saver.run(progress: ProgressMeter(label: "kjump save", totalBytes: total))
         let s = result.statistics, summary = result.summary
-        print("kjump save: \(to): \(s.dataPages) data + \(s.zeroPages) zero pages kept, \(s.excludedPages) excluded (dump level \(dumpLevel))")
+        print("kjump save: \(to): \(s.dataPages) data + \(s.zeroPages) zero pages kept, \(s.excludedPages) excluded (dump level \(dump.dumpLevel))")
         print("kjump save: \(summary.imageBytes >> 10) KiB written in \(ImageDescription.format1(result.seconds)) s (\(summary.compression), \(summary.frameCount) frames)")
         if summary.isPartial {
             print("kjump save: PARTIAL dump: \(to) is full; \(summary.missingPages) pages (the highest addresses) are missing. The dump is committed and readable; use a larger device for complete dumps")
