@@ -1,13 +1,17 @@
 // Fixed-signature wrappers around raw system calls that glibc does not wrap
 // (kexec_load) or wraps with a different shape (reboot). Swift cannot call
 // the variadic syscall(2) directly; that is the only reason this file is C.
+// The same goes for the two glibc facts Swift's Glibc module hides
+// (O_DIRECT, malloc_trim).
 #define _GNU_SOURCE
 #include "CKJump.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/fiemap.h>
 #include <linux/fs.h>
 #include <linux/reboot.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
@@ -47,4 +51,12 @@ long ckjump_fiemap(int fd, ckjump_file_extent *extents, uint32_t capacity, uint3
     }
     free(map);
     return 0;
+}
+
+int ckjump_open_direct_flag(void) {
+    return O_DIRECT;
+}
+
+int ckjump_malloc_trim(void) {
+    return malloc_trim(0);
 }

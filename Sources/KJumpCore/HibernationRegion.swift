@@ -24,8 +24,13 @@ public struct HibernationRegion: Sendable, Equatable {
     /// The ranges of R, in ascending order.
     public var ranges: [PhysicalRange]
 
-    /// Default size of the block at 1 MiB.
-    public static let defaultMainBlockBytes: UInt64 = 192 << 20
+    /// Default size of the block at 1 MiB. Every page of R costs the kexec
+    /// load and two swaps per hibernation; 96 MiB holds H (its kernel, its
+    /// initramfs and the image code's memory budget, `ImageMemoryBudget`)
+    /// with room to spare. Measured in the lab (TCG, 1 GiB guest) against
+    /// 192 MiB: load 0.56 s instead of 0.87 s, the jump back at resume
+    /// 1.05 s instead of 1.23 s.
+    public static let defaultMainBlockBytes: UInt64 = 96 << 20
 
     /// R with a main block of `mainBlockBytes` at 1 MiB.
     public init(mainBlockBytes: UInt64 = HibernationRegion.defaultMainBlockBytes) {

@@ -28,13 +28,18 @@ public struct ImageSaver {
     }
 
     /// Saves `ranges` of `memory` minus `excluded` into `writer`, in ascending order.
-    /// `progress` gets the bytes of `ranges` handled so far (excluded ones included).
+    /// `progress` gets the bytes of `ranges` handled so far, excluded ones
+    /// included, so it ends at the total size of `ranges`.
     public func save(memory: some PhysicalMemory, ranges: [PhysicalRange], excluded: [PhysicalRange],
                      into writer: ImageWriter, progress: (UInt64) -> Void = { _ in }) throws -> Statistics {
         var statistics = Statistics()
         let page = UInt64(pageSize)
         var handled: UInt64 = 0
         let sortedRanges = ranges.sorted { $0.start < $1.start }
+        /// Bytes of `ranges` below `address`.
+        func covered(below address: UInt64) -> UInt64 {
+            sortedRanges.reduce(0) { $0 + ($1.start >= address ? 0 : min($1.end, address) - $1.start) }
+        }
         let kept = PhysicalRange.subtracting(excluded, from: sortedRanges)
         let keptBytes = kept.reduce(0) { $0 + $1.size }
         statistics.excludedPages = (sortedRanges.reduce(0) { $0 + $1.size } - keptBytes) / page
@@ -48,9 +53,10 @@ public struct ImageSaver {
                 }
                 address += UInt64(count)
                 handled += UInt64(count)
-                progress(handled)
+                progress(covered(below: address))
             }
         }
+        progress(covered(below: .max))
         statistics.bytesRead = handled
         return statistics
     }

@@ -1,19 +1,33 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CKJump
 import KJumpCore
 import SystemPackage
 
 /// An `ImageSink` over a file or a block device, written with `pwrite(2)`
 /// and made durable with `fdatasync(2)`.
+///
+/// With `direct`, writes bypass the page cache (`O_DIRECT`): the image
+/// writer's blocks go straight from its aligned buffers to the device
+/// (measured in the hibernation kernel under QEMU TCG: 212 MiB in 0.12 s,
+/// against 1.1 s through the page cache). Writes that are not 4 KiB-aligned
+/// in memory go through a bounce buffer, and writes whose offset or length is
+/// not go through a second, buffered descriptor (the kernel keeps the two
+/// coherent). A file whose filesystem refuses `O_DIRECT` is written buffered.
 public final class FileImageSink: ImageSink {
     /// The path, for messages.
     public let path: String
+    /// Whether aligned writes bypass the page cache.
+    public var isDirect: Bool { direct != nil }
     private let descriptor: FileDescriptor
+    private let direct: FileDescriptor?
+    private var bounce: AlignedBuffer?
 
     /// Opens `path` for writing; a regular file is created (not truncated:
     /// the writer overwrites from offset 0 and `finishTruncating` cuts the rest).
-    public init(path: String) throws(KJumpLinuxError) {
+    /// With `direct`, also opens it with `O_DIRECT` if its filesystem allows.
+    public init(path: String, direct: Bool = false) throws(KJumpLinuxError) {
         self.path = path
         do {
             descriptor = try FileDescriptor.open(FilePath(path), .writeOnly, options: [.create, .closeOnExec],
@@ -21,9 +35,24 @@ public final class FileImageSink: ImageSink {
         } catch {
             throw .open(path: path, errno: (error as? Errno) ?? .ioError)
         }
+        guard direct else { self.direct = nil; return }
+        let fd = open(path, O_WRONLY | O_CLOEXEC | ckjump_open_direct_flag())
+        if fd < 0 {
+            let failure = errno
+            guard failure == EINVAL else {
+                try? descriptor.close()
+                throw .open(path: path, errno: Errno(rawValue: failure))
+            }
+            self.direct = nil
+        } else {
+            self.direct = FileDescriptor(rawValue: fd)
+        }
     }
 
-    deinit { try? descriptor.close() }
+    deinit {
+        try? descriptor.close()
+        try? direct?.close()
+    }
 
     /// The most an image may take: a block device's size, or for a regular
     /// file its current size plus the free space of its filesystem; nil when
@@ -41,7 +70,24 @@ public final class FileImageSink: ImageSink {
 
     public func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws {
         do {
-            _ = try descriptor.writeAll(toAbsoluteOffset: Int64(offset), bytes)
+            guard let direct, AlignedBuffer.isAligned(offset), bytes.count % AlignedBuffer.alignment == 0 else {
+                _ = try descriptor.writeAll(toAbsoluteOffset: Int64(offset), bytes)
+                return
+            }
+            if AlignedBuffer.isAligned(bytes) {
+                _ = try direct.writeAll(toAbsoluteOffset: Int64(offset), bytes)
+                return
+            }
+            let buffer = bounce ?? AlignedBuffer(capacity: 1 << 20)
+            bounce = buffer
+            var done = 0
+            while done < bytes.count {
+                let count = min(buffer.capacity, bytes.count - done)
+                buffer.base.copyMemory(from: bytes.baseAddress! + done, byteCount: count)
+                _ = try direct.writeAll(toAbsoluteOffset: Int64(offset) + Int64(done),
+                                        UnsafeRawBufferPointer(start: buffer.base, count: count))
+                done += count
+            }
         } catch {
             throw KJumpLinuxError.write(path: path, errno: (error as? Errno) ?? .ioError)
         }
@@ -49,6 +95,7 @@ public final class FileImageSink: ImageSink {
 
     public func synchronize() throws {
         if fdatasync(descriptor.rawValue) != 0 { throw KJumpLinuxError.write(path: path, errno: Errno(rawValue: errno)) }
+        if let direct, fdatasync(direct.rawValue) != 0 { throw KJumpLinuxError.write(path: path, errno: Errno(rawValue: errno)) }
     }
 
     /// For a regular file, cuts it to `length` bytes (an older, longer image may have been there).

@@ -26,8 +26,11 @@ public struct HibernationImageSaver {
         public var statistics: ImageSaver.Statistics
         public var summary: ImageSummary
         public var seconds: Double
+        /// Of `seconds`: reading A's page tables and mem_map to find the free pages.
+        public var classifySeconds: Double
     }
 
+    /// Saves and commits the image; `progress` (its total is set here) follows A's memory outside R.
     public func run(progress: ProgressMeter? = nil) throws -> Result {
         let start = Clocks.now()
         let memory = try SystemKernelMemory.open(vmcore: vmcore, context: context)
@@ -42,9 +45,11 @@ public struct HibernationImageSaver {
               let info = VmcoreInfo(notes: [vmcoreinfoNote]) else { throw HibernationError.noVmcoreinfo }
 
         let ranges = memory.outsideRegion.ranges.compactMap { $0.wholePages() }
+        progress?.total = ranges.reduce(0) { $0 + $1.size }
         let space = try KernelAddressSpace(vmcoreInfo: info, memory: memory.regionAware)
         let classification = try MemMapScanner(vmcoreInfo: info, addressSpace: space)
             .classify(ramRanges: ranges + context.region.ranges)
+        let classified = Clocks.now()
         let excluded = HibernationImageSaver.excludedPages(classification: classification, region: context.region,
                                                            backupPage: memory.regionAware.backupPage(of:))
 
@@ -61,13 +66,18 @@ public struct HibernationImageSaver {
                     .vmcoreinfo(descriptor: vmcoreinfoNote.descriptor)])
         // No capacity: an image that does not fit is a write error, never a partial (unresumable) image.
         let sink = try target.openImageSink()
-        let writer = try ImageWriter(header: header, sink: sink)
+        let budget = ImageMemoryBudget.forWriting(
+            availableBytes: try HibernationKernelMemory.availableBytes(), processors: ImageWriter.Options.defaultWorkers,
+            frameInputBytes: header.frameInputBytes, writeChunkBytes: 4 << 20, indexEntries: 0)
+        let writer = try ImageWriter(header: header, sink: sink,
+                                     options: .init(workers: budget.workers, maxFramesInFlight: budget.maxFramesInFlight))
         let statistics = try ImageSaver(recordZeroPages: true)
             .save(memory: memory.outsideRegion, ranges: ranges, excluded: excluded, into: writer) { progress?.update($0) }
         let summary = try writer.finish(committedAt: Int64(time(nil)))
         progress?.finish()
         return Result(statistics: statistics, summary: summary,
-                      seconds: Double(Clocks.now().monotonic - start.monotonic) / 1e9)
+                      seconds: Double(Clocks.now().monotonic - start.monotonic) / 1e9,
+                      classifySeconds: Double(classified.monotonic - start.monotonic) / 1e9)
     }
 }
 
@@ -99,6 +109,7 @@ public enum HibernationError: Error, CustomStringConvertible {
     case machineChanged(String)
     case staleFilesystem(String)
     case notResumed(state: String)
+    case notEnoughMemory(availableBytes: UInt64, neededBytes: UInt64)
 
     public var description: String {
         switch self {
@@ -110,6 +121,8 @@ public enum HibernationError: Error, CustomStringConvertible {
             "this is not the machine the image was made on: \(difference); the image cannot be resumed"
         case .staleFilesystem(let reason):
             "the image is stale: \(reason). Boot the normal system; the image stays unused"
+        case let .notEnoughMemory(available, needed):
+            "the hibernation kernel has \(available >> 20) MiB of memory available but restoring this image needs \(needed >> 20) MiB; the image was left unused. Boot the normal system and hibernate again with a larger H region (kjump hibernate --region-mib)"
         case .notResumed(let state):
             "the hibernation kernel returned without saving an image (image state: \(state)); the system kept running and nothing was lost"
         }

@@ -25,6 +25,10 @@ public struct ImageRestorer {
         public var reentryPoint: UInt64
         public var region: HibernationRegion
         public var seconds: Double
+        /// Of `seconds`: checking the image before the first page was written.
+        public var checkSeconds: Double
+        /// Of `seconds`: copying pages into memory and zeroing (the rest is reading and checking frames).
+        public var memorySeconds: Double
     }
 
     /// Everything up to (not including) the jump.
@@ -44,6 +48,18 @@ public struct ImageRestorer {
             }
         }
 
+        // Enough memory in H to restore, checked while the image can still be left unused.
+        let available = try HibernationKernelMemory.availableBytes()
+        let entries = reader.extents.count + reader.frames.count
+        guard let budget = ImageMemoryBudget.forReading(
+            availableBytes: available, processors: ImageWriter.Options.defaultWorkers, frameInputBytes: header.frameInputBytes,
+            readChunkBytes: reader.options.readChunkBytes, indexEntries: entries) else {
+            throw HibernationError.notEnoughMemory(availableBytes: available, neededBytes: ImageMemoryBudget.readerBytes(
+                workers: 1, frameInputBytes: header.frameInputBytes, readChunkBytes: reader.options.readChunkBytes, indexEntries: entries))
+        }
+        reader.options = ImageReader.Options(workers: budget.workers, maxFramesInFlight: budget.maxFramesInFlight,
+                                             readChunkBytes: reader.options.readChunkBytes)
+
         // Consumed, durably, before the first page is written.
         let sink = try target.openImageSink()
         let consumed = reader.state.consumed(at: Int64(time(nil))).encoded()
@@ -54,21 +70,27 @@ public struct ImageRestorer {
         let systemRAM = header.firmwareMemoryMap.filter { $0.type == .usable }.map(\.range)
         let allowed = PhysicalRange.subtracting(header.hibernationRegion.ranges, from: systemRAM)
         let memory = try PhysicalMemoryWriter(path: memoryDevice, allowed: allowed)
+        let checked = Clocks.now()
         var done: UInt64 = 0
+        var memoryNanoseconds: UInt64 = 0
         try reader.forEachRun { run in
             let bytes = Int(run.pageCount) * header.pageSize
+            let before = Clocks.now().monotonic
             if let data = run.bytes {
                 try data.withUnsafeBytes { try memory.write($0, at: run.address) }
             } else {
                 try memory.zero(at: run.address, count: bytes)
             }
+            memoryNanoseconds += Clocks.now().monotonic - before
             done += UInt64(bytes)
             progress?.update(done)
         }
         try memory.finish()
         progress?.finish()
         return Result(summary: reader.summary, reentryPoint: header.reentryPoint, region: header.hibernationRegion,
-                      seconds: Double(Clocks.now().monotonic - start.monotonic) / 1e9)
+                      seconds: Double(Clocks.now().monotonic - start.monotonic) / 1e9,
+                      checkSeconds: Double(checked.monotonic - start.monotonic) / 1e9,
+                      memorySeconds: Double(memoryNanoseconds) / 1e9)
     }
 }
 

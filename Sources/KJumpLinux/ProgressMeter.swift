@@ -7,7 +7,8 @@ import SystemPackage
 /// standard error at most twice a second, only when standard error is a terminal.
 public final class ProgressMeter {
     private let label: String
-    private let total: UInt64
+    /// The bytes the work covers; work that learns its size late sets it then.
+    public var total: UInt64
     private let start = Clocks.now()
     private var lastDraw: UInt64 = 0
     private let enabled: Bool

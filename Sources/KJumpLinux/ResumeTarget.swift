@@ -37,16 +37,17 @@ public struct ResumeTarget: Sendable, Equatable {
         mapOffset.map { "the resume file at byte \($0) of \(device)" } ?? device
     }
 
-    /// The image's bytes.
+    /// The image's bytes, read past the page cache (`O_DIRECT`) where the device allows.
     public func openImageSource() throws -> any ByteSource {
-        let raw = try FileByteSource(path: device)
+        let raw = try FileByteSource(path: device, direct: true)
         guard let map = try readMap(raw) else { return raw }
         return ExtentMappedByteSource(device: raw, map: map)
     }
 
-    /// Where the image is written; writes past a resume file's end are refused.
+    /// Where the image is written, past the page cache (`O_DIRECT`) where the
+    /// device allows; writes past a resume file's end are refused.
     public func openImageSink() throws -> any ImageSink {
-        let raw = try FileImageSink(path: device)
+        let raw = try FileImageSink(path: device, direct: true)
         guard let map = try readMap(try FileByteSource(path: device)) else { return raw }
         return ExtentMappedImageSink(device: raw, map: map)
     }

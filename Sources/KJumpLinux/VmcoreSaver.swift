@@ -59,7 +59,7 @@ public struct VmcoreSaver {
             systemKernel: SystemKernelIdentity(osRelease: info.osRelease ?? "unknown", vmcoreinfo: note.descriptor),
             reentryPoint: 0, hibernationRegion: HibernationRegion(ranges: []), firmwareMemoryMap: [],
             resumeCommandLine: "", notes: Self.notes(core: core, vmcoreinfo: note, info: info, level: level, source: source))
-        let sink = try FileImageSink(path: destination)
+        let sink = try FileImageSink(path: destination, direct: true)
         // A crash dump that does not fit its device is committed partial, with the pages that fit.
         let writer = try ImageWriter(header: header, sink: sink,
                                      options: .init(workers: workers, capacity: kind == .crash ? sink.capacity : nil))

@@ -67,9 +67,15 @@ struct HibernateCommand: ParsableCommand {
             print("kjump: warning: \(device) is not ext2/3/4; a resume cannot tell whether it was mounted in between")
         }
         loader.noteFields["filesystems"] = filesystems.compactMap(\.identity).map(\.description).joined(separator: ",")
-        let plan = try loader.plan()
-        print(PlanDescription.render(plan, kernelPath: kernel.path))
-        try loader.load(plan)
+        // The plan holds the bzImage's bytes: it ends with this scope, so the
+        // heap can hand them back before the jump (they would be in the image).
+        let loadSeconds = try {
+            let plan = try loader.plan()
+            print(PlanDescription.render(plan, kernelPath: kernel.path))
+            let loading = Clocks.now()
+            try loader.load(plan)
+            return Double(Clocks.now().monotonic - loading.monotonic) / 1e9
+        }()
         if let grubEntry {
             do { try ProgramRunner.run(["grub-reboot", grubEntry]) } catch {
                 try? Kexec.unload(flags: Kexec.preserveContext)
@@ -77,8 +83,9 @@ struct HibernateCommand: ParsableCommand {
             }
             print("kjump: the next boot starts GRUB entry '\(grubEntry)' once (grub-reboot)")
         }
-        print("kjump: syncing filesystems and hibernating to \(target.description)")
+        print("kjump: hibernation kernel loaded in \(ImageDescription.format2(loadSeconds)) s; syncing filesystems and hibernating to \(target.description)")
         sync()
+        ProcessMemory.releaseFreedHeap()
         let before = Clocks.now()
         do { try Kexec.jump() } catch {
             try? Kexec.unload(flags: Kexec.preserveContext)
@@ -124,11 +131,10 @@ struct SaveHibernationCommand: ParsableCommand {
         let line = KernelCommandLine(parsing: try KernelFile.readText("/proc/cmdline"))
         guard line.value(of: "kjump.resume") != nil else { throw JumpError.notInHibernationKernel(.missing("kjump.resume=")) }
         let target = try ResumeTarget(commandLine: line)
-        let total = context.region.totalBytes
         let result = try HibernationImageSaver(context: context, target: target)
-            .run(progress: ProgressMeter(label: "kjump hibernate", totalBytes: total))
+            .run(progress: ProgressMeter(label: "kjump hibernate", totalBytes: 0))
         let s = result.statistics
-        print("kjump: hibernation image on \(target.description): \(s.dataPages) data + \(s.zeroPages) zero pages, \(s.excludedPages) free pages left out, \(result.summary.imageBytes >> 20) MiB, \(ImageDescription.format1(result.seconds)) s")
+        print("kjump: hibernation image on \(target.description): \(s.dataPages) data + \(s.zeroPages) zero pages, \(s.excludedPages) free pages left out, \(result.summary.imageBytes >> 20) MiB, \(ImageDescription.format1(result.seconds)) s (finding free pages \(ImageDescription.format2(result.classifySeconds)) s)")
     }
 }
 
@@ -157,7 +163,8 @@ struct ResumeCommand: ParsableCommand {
         }
         let restorer = ImageRestorer(target: target)
         let result = try restorer.restore()
-        print("kjump: restored \(result.summary.dataPages) data + \(result.summary.zeroPages) zero pages in \(ImageDescription.format1(result.seconds)) s; jumping to 0x\(String(result.reentryPoint, radix: 16))")
+        let f = ImageDescription.format2
+        print("kjump: restored \(result.summary.dataPages) data + \(result.summary.zeroPages) zero pages in \(f(result.seconds)) s (image checks \(f(result.checkSeconds)) s, memory writes \(f(result.memorySeconds)) s); jumping to 0x\(String(result.reentryPoint, radix: 16))")
         try Kexec.jump(toReentryPoint: result.reentryPoint, region: result.region)
     }
 }

@@ -120,7 +120,7 @@ import Testing
         facts.memory?.available = need - 1
         let low = try check(doctor.evaluate(facts), "free memory")
         #expect(low.status == .fail)
-        #expect(low.message.contains("256 MiB needed"))
+        #expect(low.message.contains("160 MiB needed (H region 96 MiB + 64 MiB margin)"))
     }
 
     @Test func largerRegionNeedsMoreMemory() throws {

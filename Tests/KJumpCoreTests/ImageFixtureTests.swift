@@ -28,7 +28,7 @@ enum ImageTesting {
                     compressionLevel: level, frameInputBytes: frameInputBytes,
                     systemKernel: SystemKernelIdentity(osRelease: "6.12.117-kjump", vmcoreinfo: vmcoreinfo),
                     reentryPoint: kind == .hibernation ? 0x3b84_1234 : 0,
-                    hibernationRegion: HibernationRegion(), firmwareMemoryMap: firmwareMap,
+                    hibernationRegion: HibernationRegion(mainBlockBytes: 192 << 20), firmwareMemoryMap: firmwareMap,
                     resumeCommandLine: "nokaslr maxcpus=1 memmap=exactmap memmap=632K@4K memmap=192M@1M kjump.role=resume",
                     notes: notes)
     }

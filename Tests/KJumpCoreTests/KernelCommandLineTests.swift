@@ -73,7 +73,7 @@ import Testing
 @Suite struct PhysicalRangeSetTests {
     @Test func subtractingHolesSplitsRanges() {
         let ram = [PhysicalRange(start: 0x1000, end: 0x9fc00), PhysicalRange(start: 0x100000, end: 0x40000000)]
-        let r = HibernationRegion().ranges
+        let r = HibernationRegion(mainBlockBytes: 192 << 20).ranges
         let outside = PhysicalRange.subtracting(r, from: ram)
         #expect(outside == [PhysicalRange(start: 0x9f000, end: 0x9fc00), PhysicalRange(start: 0xc100000, end: 0x40000000)])
     }

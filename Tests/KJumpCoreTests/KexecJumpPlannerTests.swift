@@ -23,7 +23,7 @@ import Testing
     static let purgatory = PurgatoryCode(bytes: [0xfa, 0xfc] + [UInt8](repeating: 0x90, count: 38) + [UInt8](repeating: 0, count: 24),
                                          parametersOffset: 40)
 
-    static func planner(region: HibernationRegion = HibernationRegion(),
+    static func planner(region: HibernationRegion = HibernationRegion(mainBlockBytes: 192 << 20),
                         vmcoreinfo: PhysicalRange = PhysicalRange(start: 0x264000, end: 0x265024),
                         firmware: [E820Entry] = firmware, extra: [String] = ["console=ttyS0"]) throws -> KexecJumpPlanner {
         KexecJumpPlanner(region: region, kernel: try kernel(), purgatory: purgatory, firmwareMemoryMap: firmware,
@@ -45,7 +45,7 @@ import Testing
         for range in ranges {
             if let last = merged.last, last.end == range.start { merged[merged.count - 1].end = range.end } else { merged.append(range) }
         }
-        #expect(merged == HibernationRegion().ranges)
+        #expect(merged == HibernationRegion(mainBlockBytes: 192 << 20).ranges)
     }
 
     @Test func purgatoryIsTheEntryAndPointsAtBootParamsKernelAndDigits() throws {
@@ -84,7 +84,7 @@ import Testing
     @Test func hibernationMemoryMapIsRegionOnlyWithTheHeaderReserved() throws {
         let plan = try Self.planner().plan()
         let usable = plan.hibernationMemoryMap.filter { $0.type == .usable }.map(\.range)
-        #expect(usable == PhysicalRange.subtracting([plan.elfCoreHeader], from: HibernationRegion().ranges))
+        #expect(usable == PhysicalRange.subtracting([plan.elfCoreHeader], from: HibernationRegion(mainBlockBytes: 192 << 20).ranges))
         #expect(plan.hibernationMemoryMap.contains(E820Entry(range: plan.elfCoreHeader, type: .reserved)))
         // Firmware ranges stay; the system kernel's RAM outside R is not in the map at all.
         for firmware in Self.firmware where firmware.type != .usable {

@@ -43,11 +43,11 @@ import Testing
         #expect("".trimmingSpaces() == "")
     }
 
-    @Test func defaultRegionIsLowMemoryPlus192MiB() {
+    @Test func defaultRegionIsLowMemoryPlus96MiB() {
         let region = HibernationRegion()
         #expect(region.ranges == [PhysicalRange(start: 0x1000, end: 0x9f000),
-                                  PhysicalRange(start: 0x100000, end: 0xc100000)])
-        #expect(region.totalBytes == 0x9e000 + (192 << 20))
-        #expect(region.ranges[1].description == "[0x100000, 0xc100000)")
+                                  PhysicalRange(start: 0x100000, end: 0x6100000)])
+        #expect(region.totalBytes == 0x9e000 + (96 << 20))
+        #expect(region.ranges[1].description == "[0x100000, 0x6100000)")
     }
 }

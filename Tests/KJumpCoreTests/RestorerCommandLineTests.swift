@@ -10,7 +10,7 @@ import Testing
             E820Entry(address: 0x100000, size: 0x3fee0000, type: .usable),
             E820Entry(address: 0x3ffe0000, size: 0x20000, type: .reserved),
         ]
-        let line = RestorerCommandLine(region: HibernationRegion(), firmwareMemoryMap: firmware,
+        let line = RestorerCommandLine(region: HibernationRegion(mainBlockBytes: 192 << 20), firmwareMemoryMap: firmware,
                                        extra: ["kjump.role=resume"])
         // The brief's line, generated: R as RAM, A's RAM outside R as ACPI data, the rest reserved.
         #expect(line.words == [

@@ -68,6 +68,7 @@ build_hibernation_kernel() {
     stage_busybox "$staging"
     cp "$bins/kjump" "$staging/bin/"
     install -m 0755 "$REPO_DIR/initramfs/hibernation-init" "$staging/init"
+    "$bins/kjump" --version > "$staging/etc/kjump-version"
     [ -z "$stage_extra" ] || "$stage_extra" "$staging"
     make_cpio "$staging" "$out/hibernation-initramfs.cpio"
     kdir=$("$LAB_DIR/build-kernel" hibernation)

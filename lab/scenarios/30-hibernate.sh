@@ -33,7 +33,7 @@ scenario_main() {
     grep -a -q '^KJUMP-HIBERNATE rc=' <<< "$clean" && fail "kjump hibernate returned in the first boot ($log)"
     grep -a -q '^KJUMP-GRUB-CALL grub-reboot kjump-resume$' <<< "$clean" \
         || fail "kjump hibernate --grub-reboot did not arm the boot entry ($log)"
-    hibernate_s=$(sed -n 's/.*hibernation image on .*, \([0-9.]*\) s$/\1/p' <<< "$clean")
+    hibernate_s=$(sed -n 's/.*hibernation image on .*, \([0-9.]*\) s (finding free pages.*/\1/p' <<< "$clean")
     "$OUT/bin/kjump" verify "$OUT/resume.img" >&2 || fail "the image on the resume disk does not verify"
     local image_mib
     image_mib=$("$OUT/bin/kjump" inspect "$OUT/resume.img" | sed -n 's/.* image \([0-9.]*\) MiB$/\1/p')

@@ -40,6 +40,14 @@ typedef struct ckjump_file_extent {
 /// the request number is a macro of the kernel headers.
 long ckjump_fiemap(int fd, ckjump_file_extent *_Nonnull extents, uint32_t capacity, uint32_t *_Nonnull count);
 
+/// `O_DIRECT` for open(2). Why C: glibc defines it only under _GNU_SOURCE,
+/// which Swift's Glibc module does not set.
+int ckjump_open_direct_flag(void);
+
+/// `malloc_trim(0)`: returns 1 if memory went back to the kernel. Why C:
+/// it is declared in <malloc.h>, which Swift's Glibc module leaves out.
+int ckjump_malloc_trim(void);
+
 /// The purgatory's machine code (see purgatory.S); `*size` receives its length.
 const void *_Nonnull ckjump_purgatory_code(size_t *_Nonnull size);
 

@@ -6,7 +6,7 @@ import CXXHash
 public enum ImageChecksum {
     /// XXH3-64 of `bytes`.
     public static func xxh3(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
-        XXH3_64bits(bytes.baseAddress, bytes.count)
+        kjump_xxh3_64(bytes.baseAddress, bytes.count)
     }
 
     /// XXH3-64 of `bytes`.
@@ -22,7 +22,7 @@ public enum ImageChecksum {
     /// XXH3-128 of `bytes` in xxHash's canonical form (big-endian: the high
     /// 64 bits first), as `xxh128sum` prints it.
     public static func xxh128(_ bytes: [UInt8]) -> ImageHash128 {
-        let hash = bytes.withUnsafeBytes { XXH3_128bits($0.baseAddress, $0.count) }
+        let hash = bytes.withUnsafeBytes { kjump_xxh3_128($0.baseAddress, $0.count) }
         var out = ImageByteWriter(capacity: 16)
         out.put(hash.high64.byteSwapped)   // little-endian bytes of the swapped value = big-endian bytes
         out.put(hash.low64.byteSwapped)

@@ -60,7 +60,8 @@ public final class ImageReader {
     public var stateBlockOffset: UInt64 { ImageStateBlock.offset }
 
     private let source: any ByteSource
-    private let options: Options
+    /// Threads and read-ahead; may be changed before the frames are read.
+    public var options: Options
 
     /// Reads and checks the header and state block only. Works on images
     /// in any state; throws `ImageError` for an empty, foreign, newer,

@@ -85,6 +85,9 @@ final class OrderedWorkPipeline<Context: AnyObject & Sendable, Output: Sendable>
 
     private func popHead() -> Result<Output, any Error> {
         let result = slots[head].result!
+        // Taken slots stay in `slots` until a batch is removed: they must not
+        // keep their results (frames of up to a few MiB each) alive.
+        slots[head].result = nil
         head += 1
         if head >= 64, head * 2 >= slots.count {
             slots.removeFirst(head)

@@ -1,0 +1,75 @@
+/// How many threads and frames in flight the image code may use inside the
+/// hibernation kernel, whose whole RAM is the H region (96 MiB by default).
+///
+/// The reader and the writer hold about two frames' worth of memory per
+/// frame in flight, plus their read or write chunk; with one thread per CPU
+/// a large machine would ask for far more than R has (64 CPUs: about 640 MiB).
+/// So H uses at most `maximumWorkers` threads (4 × lz4 outruns any disk), and
+/// fewer when the memory available would not hold them. The restorer checks
+/// this *before* it marks the image consumed: running out of memory after
+/// that point would lose the hibernated system.
+public struct ImageMemoryBudget: Sendable, Equatable {
+    /// Threads used in H at most.
+    public static let maximumWorkers = 4
+    /// Room kept for everything else (the kjump binary, stacks, the kernel's own needs).
+    public static let reserveBytes: UInt64 = 16 << 20
+
+    /// Decompression or compression threads.
+    public var workers: Int
+    /// Frames in flight: 2 per worker.
+    public var maxFramesInFlight: Int { 2 * max(workers, 1) }
+    /// Bytes the reader needs with these workers.
+    public var readerBytes: UInt64
+    /// Bytes the writer needs with these workers.
+    public var writerBytes: UInt64
+
+    /// Bytes a reader needs: each frame in flight may keep its read chunk
+    /// alive besides its decompressed pages, plus one chunk being read and
+    /// the decoded index (`indexEntries` extents and frames, about 64 bytes each).
+    public static func readerBytes(workers: Int, frameInputBytes: Int, readChunkBytes: Int, indexEntries: Int) -> UInt64 {
+        let inFlight = UInt64(2 * max(workers, 1))
+        return inFlight * UInt64(frameInputBytes + readChunkBytes) + 2 * UInt64(readChunkBytes)
+            + UInt64(indexEntries) * 64 + reserveBytes
+    }
+
+    /// Bytes a writer needs (see `ImageWriter`: input and output buffer per
+    /// frame in flight, the write chunk, the frame being filled) and the
+    /// index it collects for `indexEntries` extents and frames.
+    public static func writerBytes(workers: Int, frameInputBytes: Int, writeChunkBytes: Int, indexEntries: Int) -> UInt64 {
+        let inFlight = UInt64(2 * max(workers, 1))
+        return (inFlight + 1) * 2 * UInt64(frameInputBytes) + UInt64(writeChunkBytes + frameInputBytes)
+            + UInt64(indexEntries) * 64 + reserveBytes
+    }
+
+    /// The most threads (up to `processors` and `maximumWorkers`) whose
+    /// reader fits in `availableBytes`; nil if not even one does.
+    public static func forReading(availableBytes: UInt64, processors: Int, frameInputBytes: Int,
+                                  readChunkBytes: Int, indexEntries: Int) -> ImageMemoryBudget? {
+        for workers in stride(from: min(max(processors, 1), maximumWorkers), through: 1, by: -1) {
+            let reader = readerBytes(workers: workers, frameInputBytes: frameInputBytes, readChunkBytes: readChunkBytes, indexEntries: indexEntries)
+            if reader <= availableBytes {
+                return ImageMemoryBudget(workers: workers, readerBytes: reader,
+                                         writerBytes: writerBytes(workers: workers, frameInputBytes: frameInputBytes,
+                                                                  writeChunkBytes: readChunkBytes, indexEntries: indexEntries))
+            }
+        }
+        return nil
+    }
+
+    /// The most threads (up to `processors` and `maximumWorkers`) whose
+    /// writer fits in `availableBytes`, at least one (a save that runs out of
+    /// memory fails before its commit and loses nothing).
+    public static func forWriting(availableBytes: UInt64, processors: Int, frameInputBytes: Int,
+                                  writeChunkBytes: Int, indexEntries: Int) -> ImageMemoryBudget {
+        var workers = min(max(processors, 1), maximumWorkers)
+        while workers > 1, writerBytes(workers: workers, frameInputBytes: frameInputBytes, writeChunkBytes: writeChunkBytes,
+                                       indexEntries: indexEntries) > availableBytes {
+            workers -= 1
+        }
+        return ImageMemoryBudget(workers: workers,
+                                 readerBytes: readerBytes(workers: workers, frameInputBytes: frameInputBytes,
+                                                          readChunkBytes: writeChunkBytes, indexEntries: indexEntries),
+                                 writerBytes: writerBytes(workers: workers, frameInputBytes: frameInputBytes,
+                                                          writeChunkBytes: writeChunkBytes, indexEntries: indexEntries))
+    }
+}
