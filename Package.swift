@@ -7,6 +7,9 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "kjump", targets: ["kjump"]),
+        // The hibernation kernel's program (installed there as `kjump`): no
+        // argument parser and no Foundation, to keep H's initramfs small.
+        .executable(name: "kjump-hibernation-kernel", targets: ["kjump-hibernation-kernel"]),
         .library(name: "KJumpCore", targets: ["KJumpCore"]),
         .library(name: "KJumpLinux", targets: ["KJumpLinux"]),
     ],
@@ -45,9 +48,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // What H's /init runs: save-hibernation, resume, jump-back, boot-arg, save.
+        .executableTarget(name: "kjump-hibernation-kernel", dependencies: ["KJumpCore", "KJumpLinux"]),
         .testTarget(name: "KJumpCoreTests", dependencies: ["KJumpCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KJumpLinuxTests", dependencies: ["KJumpLinux", "KJumpCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "kjumpTests", dependencies: ["kjump"]),
+        .testTarget(name: "kjumpHibernationKernelTests", dependencies: ["kjump-hibernation-kernel", "KJumpCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,9 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
 /// The outcome of one `kjump doctor` check.
 public struct DoctorCheck: Sendable, Equatable, Codable {
     /// How a check ended.
@@ -57,20 +51,6 @@ public struct DoctorReport: Sendable, Equatable, Codable {
         }.joined(separator: "\n")
     }
 
-    /// The report as one JSON object: `{"passed":…,"checks":[{"status","check","message"}…]}`.
-    public func renderJSON() -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding plain strings and booleans cannot fail.
-        let data = try! encoder.encode(JSONReport(passed: passed, checks: checks))
-        return String(decoding: data, as: UTF8.self)
-    }
-
-    /// The JSON shape: the verdict first, then every check.
-    private struct JSONReport: Codable {
-        var passed: Bool
-        var checks: [DoctorCheck]
-    }
 }
 
 extension String {

@@ -15,8 +15,7 @@ struct BootArgCommand: ParsableCommand {
     var key: String
 
     func run() throws {
-        let line = KernelCommandLine(parsing: try KernelFile.readText("/proc/cmdline"))
-        guard let value = line.value(of: key) else { throw ExitCode.failure }
+        guard let value = try HibernationKernelTasks.bootArgument(key) else { throw ExitCode.failure }
         print(value)
     }
 }

@@ -127,14 +127,7 @@ struct SaveHibernationCommand: ParsableCommand {
     )
 
     func run() throws {
-        let context = try HibernationKernelContext.current()
-        let line = KernelCommandLine(parsing: try KernelFile.readText("/proc/cmdline"))
-        guard line.value(of: "kjump.resume") != nil else { throw JumpError.notInHibernationKernel(.missing("kjump.resume=")) }
-        let target = try ResumeTarget(commandLine: line)
-        let result = try HibernationImageSaver(context: context, target: target)
-            .run(progress: ProgressMeter(label: "kjump hibernate", totalBytes: 0))
-        let s = result.statistics
-        print("kjump: hibernation image on \(target.description): \(s.dataPages) data + \(s.zeroPages) zero pages, \(s.excludedPages) free pages left out, \(result.summary.imageBytes >> 20) MiB, \(ImageDescription.format1(result.seconds)) s (finding free pages \(ImageDescription.format2(result.classifySeconds)) s)")
+        try HibernationKernelTasks.saveHibernation()
     }
 }
 
@@ -151,20 +144,6 @@ struct ResumeCommand: ParsableCommand {
     var resumeDevice: String?
 
     func run() throws {
-        let line = KernelCommandLine(parsing: try KernelFile.readText("/proc/cmdline"))
-        let target: ResumeTarget
-        if let resumeDevice {
-            target = ResumeTarget(device: resumeDevice)
-        } else {
-            guard line.value(of: "kjump.resume") != nil else {
-                throw ValidationError("no resume device: pass --resume-device or boot with kjump.resume=")
-            }
-            target = try ResumeTarget(commandLine: line)
-        }
-        let restorer = ImageRestorer(target: target)
-        let result = try restorer.restore()
-        let f = ImageDescription.format2
-        print("kjump: restored \(result.summary.dataPages) data + \(result.summary.zeroPages) zero pages in \(f(result.seconds)) s (image checks \(f(result.checkSeconds)) s, memory writes \(f(result.memorySeconds)) s); jumping to 0x\(String(result.reentryPoint, radix: 16))")
-        try Kexec.jump(toReentryPoint: result.reentryPoint, region: result.region)
+        try HibernationKernelTasks.resume(device: resumeDevice)
     }
 }

@@ -48,15 +48,8 @@ enum ImageDescription {
     }
 
     /// `value` with one decimal.
-    static func format1(_ value: Double) -> String {
-        let tenths = Int((value * 10).rounded())
-        return "\(tenths / 10).\(abs(tenths % 10))"
-    }
+    static func format1(_ value: Double) -> String { DecimalText.oneDecimal(value) }
 
     /// `value` with two decimals ("0.07").
-    static func format2(_ value: Double) -> String {
-        let hundredths = Int((value * 100).rounded())
-        let fraction = abs(hundredths % 100)
-        return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
-    }
+    static func format2(_ value: Double) -> String { DecimalText.twoDecimals(value) }
 }

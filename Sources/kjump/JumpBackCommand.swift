@@ -14,10 +14,6 @@ struct JumpBackCommand: ParsableCommand {
     )
 
     func run() throws {
-        let context = try HibernationKernelContext.current()
-        print("kjump: jumping back to the system kernel at 0x\(String(context.reentryPoint, radix: 16))")
-        sync()
-        try context.jumpBack()
-        print("kjump: the system kernel jumped into the hibernation kernel again")
+        try HibernationKernelTasks.jumpBack()
     }
 }

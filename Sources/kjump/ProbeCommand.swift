@@ -24,19 +24,6 @@ struct ProbeCommand: ParsableCommand {
     var record: String?
 
     func run() throws {
-        let context = try HibernationKernelContext.current()
-        let memory = try SystemKernelMemory.open(vmcore: vmcore, context: context, recording: record != nil)
-        let probe = try SystemKernelProbe.run(memory: memory.regionAware, loads: memory.outsideRegion.ranges,
-                                              region: context.region.ranges, vmcoreinfo: context.vmcoreinfo)
-        print(probe.render())
-        if let record, let recorder = memory.recorder {
-            let loads = memory.outsideRegion.ranges.map { "0x\(String($0.start, radix: 16))-0x\(String($0.end, radix: 16))" }
-            let recording = PageRecording(context: ["cmdline": try KernelFile.readText("/proc/cmdline").trimmingSpaces().description,
-                                                    "loads": loads.joined(separator: ",")],
-                                          pages: recorder.pages)
-            try OutputFile.write(recording.encoded(), to: record)
-            print("kjump probe: recorded \(recorder.pages.count) pages to \(record)")
-        }
-        if !probe.releasesMatch { throw ExitCode.failure }
+        if try !HibernationKernelTasks.probe(vmcore: vmcore, record: record) { throw ExitCode.failure }
     }
 }

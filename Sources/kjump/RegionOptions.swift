@@ -1,18 +1,23 @@
 import ArgumentParser
 import KJumpCore
+import KJumpLinux
 
 /// `--region-mib`: the size of R's main block, shared by every command that plans R.
 struct RegionOptions: ParsableArguments {
     @Option(name: .customLong("region-mib"), help: ArgumentHelp(
-        "Size of the hibernation kernel's memory block at 1 MiB, in MiB.", valueName: "MiB"))
-    var regionMiB: UInt64 = HibernationRegion.defaultMainBlockBytes >> 20
+        "Size of the hibernation kernel's memory block at 1 MiB, in MiB (default: 64 plus 1 per GiB of RAM).", valueName: "MiB"))
+    var regionMiB: UInt64?
 
     func validate() throws {
-        guard (64...4096).contains(regionMiB) else {
+        if let regionMiB, !(64...4096).contains(regionMiB) {
             throw ValidationError("--region-mib must be between 64 and 4096")
         }
     }
 
     /// The H region these options describe.
-    var region: HibernationRegion { HibernationRegion(mainBlockBytes: regionMiB << 20) }
+    var region: HibernationRegion {
+        if let regionMiB { return HibernationRegion(mainBlockBytes: regionMiB << 20) }
+        let total = (try? HibernationKernelMemory.totalBytes()) ?? 0
+        return HibernationRegion(mainBlockBytes: HibernationRegion.recommendedMainBlockBytes(systemRAMBytes: total))
+    }
 }

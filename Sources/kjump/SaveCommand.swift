@@ -35,20 +35,10 @@ struct SaveCommand: ParsableCommand {
     }
 
     /// The exit status of a save that committed a partial dump.
-    static let partialExitCode: Int32 = 2
-
     func run() throws {
-        let saver = VmcoreSaver(source: from, destination: to, level: dump.level,
-                                compression: dump.compression, kind: .crash,
-                                workers: workers ?? ImageWriter.Options.defaultWorkers)
-        let total = try FileByteSource(path: from).size
-        let result = try saver.run(progress: ProgressMeter(label: "kjump save", totalBytes: total))
-        let s = result.statistics, summary = result.summary
-        print("kjump save: \(to): \(s.dataPages) data + \(s.zeroPages) zero pages kept, \(s.excludedPages) excluded (dump level \(dump.dumpLevel))")
-        print("kjump save: \(summary.imageBytes >> 10) KiB written in \(ImageDescription.format1(result.seconds)) s (\(summary.compression), \(summary.frameCount) frames)")
-        if summary.isPartial {
-            print("kjump save: PARTIAL dump: \(to) is full; \(summary.missingPages) pages (the highest addresses) are missing. The dump is committed and readable; use a larger device for complete dumps")
-            throw ExitCode(Self.partialExitCode)
-        }
+        let complete = try HibernationKernelTasks.saveDump(from: from, to: to, level: dump.level, dumpLevel: dump.dumpLevel,
+                                                           compression: dump.compression,
+                                                           workers: workers ?? ImageWriter.Options.defaultWorkers)
+        if !complete { throw ExitCode(HibernationKernelTasks.partialDumpExitStatus) }
     }
 }

@@ -120,7 +120,7 @@ import Testing
         facts.memory?.available = need - 1
         let low = try check(doctor.evaluate(facts), "free memory")
         #expect(low.status == .fail)
-        #expect(low.message.contains("160 MiB needed (H region 96 MiB + 64 MiB margin)"))
+        #expect(low.message.contains("128 MiB needed (H region 64 MiB + 64 MiB margin)"))
     }
 
     @Test func largerRegionNeedsMoreMemory() throws {
@@ -177,16 +177,4 @@ import Testing
         #expect(columns.count == 1)
     }
 
-    @Test func jsonReportCarriesStatusAndEveryCheck() throws {
-        var facts = try Self.healthyFacts()
-        facts.effectiveUserID = 1000
-        let json = Doctor().evaluate(facts).renderJSON()
-        #expect(json.hasPrefix("{\"checks\":[{\"check\":\"architecture\",\"message\":\"x86_64\",\"status\":\"ok\"}"))
-        #expect(json.contains("{\"check\":\"root\",\"message\":\"running as uid 1000; run kjump as root"))
-        #expect(json.hasSuffix("],\"passed\":false}"))
-        struct Shape: Decodable { var passed: Bool; var checks: [DoctorCheck] }
-        let decoded = try JSONDecoder().decode(Shape.self, from: Data(json.utf8))
-        #expect(!decoded.passed)
-        #expect(decoded.checks == Doctor().evaluate(facts).checks)
-    }
 }

@@ -16,16 +16,16 @@ import Testing
     }
 
     @Test func fewerThreadsWhenMemoryIsShort() throws {
-        // 2 workers: 4 frames × 5 MiB + 8 MiB + 16 MiB reserve + 2.4 MiB of index ≈ 46.4 MiB; 1 worker ≈ 36.4 MiB.
+        // 2 workers: 4 frames × 3 MiB + 8 MiB + 8 MiB reserve + 2.4 MiB of index ≈ 30.4 MiB; 1 worker ≈ 24.4 MiB.
         let reader = { (available: Int) in
             ImageMemoryBudget.forReading(availableBytes: UInt64(available), processors: 2, frameInputBytes: self.mib,
                                          readChunkBytes: 4 * self.mib, indexEntries: 40_000)
         }
-        #expect(reader(47 * mib)?.workers == 2)
-        #expect(reader(40 * mib)?.workers == 1)
-        #expect(reader(30 * mib) == nil)
+        #expect(reader(31 * mib)?.workers == 2)
+        #expect(reader(28 * mib)?.workers == 1)
+        #expect(reader(24 * mib) == nil)
         #expect(ImageMemoryBudget.readerBytes(workers: 1, frameInputBytes: mib, readChunkBytes: 4 * mib, indexEntries: 40_000)
-                    > UInt64(30 * mib))
+                    > UInt64(24 * mib))
     }
 
     @Test func aWriterAlwaysGetsOneThread() {

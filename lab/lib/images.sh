@@ -2,16 +2,19 @@
 # initramfs images, H with its initramfs built in, and disk images.
 # shellcheck shell=bash
 
-# build_kjump OUTDIR -> OUTDIR/kjump, static and stripped.
+# build_kjump OUTDIR -> OUTDIR/kjump (the full command, for the system) and
+# OUTDIR/kjump-hibernation-kernel (H's program), static and stripped.
 build_kjump() {
-    local out=$1
-    log "building the static kjump binary"
-    (cd "$REPO_DIR" && swift build -c release --static-swift-stdlib -Xswiftc -static-executable \
-        --product kjump >"$out/swift-build.log" 2>&1) \
-        || { tail -30 "$out/swift-build.log" >&2; die "swift build failed; log: $out/swift-build.log"; }
-    local bin
-    bin=$(cd "$REPO_DIR" && swift build -c release --static-swift-stdlib -Xswiftc -static-executable --show-bin-path)/kjump
-    strip -o "$out/kjump" "$bin"
+    local out=$1 product bin_dir
+    log "building the static kjump binaries"
+    for product in kjump kjump-hibernation-kernel; do
+        (cd "$REPO_DIR" && swift build -c release --static-swift-stdlib -Xswiftc -static-executable \
+            --product "$product" >>"$out/swift-build.log" 2>&1) \
+            || { tail -30 "$out/swift-build.log" >&2; die "swift build failed; log: $out/swift-build.log"; }
+    done
+    bin_dir=$(cd "$REPO_DIR" && swift build -c release --static-swift-stdlib -Xswiftc -static-executable --show-bin-path)
+    strip -o "$out/kjump" "$bin_dir/kjump"
+    strip -o "$out/kjump-hibernation-kernel" "$bin_dir/kjump-hibernation-kernel"
 }
 
 # build_workload OUTDIR -> OUTDIR/kjump-workload, static.
@@ -66,7 +69,8 @@ build_hibernation_kernel() {
     local out=$1 bins=$2 stage_extra=${3:-} staging="$1/hibernation-initramfs" kdir cpio_hash cached
     rm -rf "$staging"
     stage_busybox "$staging"
-    cp "$bins/kjump" "$staging/bin/"
+    # H's program, without Foundation and the argument parser (10 MB, not 17), under the name /init calls.
+    cp "$bins/kjump-hibernation-kernel" "$staging/bin/kjump"
     install -m 0755 "$REPO_DIR/initramfs/hibernation-init" "$staging/init"
     "$bins/kjump" --version > "$staging/etc/kjump-version"
     [ -z "$stage_extra" ] || "$stage_extra" "$staging"

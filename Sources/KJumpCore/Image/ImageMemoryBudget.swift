@@ -3,7 +3,7 @@
 ///
 /// The reader and the writer hold about two frames' worth of memory per
 /// frame in flight, plus their read or write chunk; with one thread per CPU
-/// a large machine would ask for far more than R has (64 CPUs: about 640 MiB).
+/// a large machine would ask for far more than R has (64 CPUs: about 400 MiB).
 /// So H uses at most `maximumWorkers` threads (4 × lz4 outruns any disk), and
 /// fewer when the memory available would not hold them. The restorer checks
 /// this *before* it marks the image consumed: running out of memory after
@@ -11,8 +11,9 @@
 public struct ImageMemoryBudget: Sendable, Equatable {
     /// Threads used in H at most.
     public static let maximumWorkers = 4
-    /// Room kept for everything else (the kjump binary, stacks, the kernel's own needs).
-    public static let reserveBytes: UInt64 = 16 << 20
+    /// Room kept for everything else (stacks, the kernel's own allocations;
+    /// the program itself sits in H's initramfs, already counted as used).
+    public static let reserveBytes: UInt64 = 8 << 20
 
     /// Decompression or compression threads.
     public var workers: Int
@@ -23,12 +24,14 @@ public struct ImageMemoryBudget: Sendable, Equatable {
     /// Bytes the writer needs with these workers.
     public var writerBytes: UInt64
 
-    /// Bytes a reader needs: each frame in flight may keep its read chunk
-    /// alive besides its decompressed pages, plus one chunk being read and
-    /// the decoded index (`indexEntries` extents and frames, about 64 bytes each).
+    /// Bytes a reader needs: per frame in flight its decompressed pages and
+    /// up to two frames' worth of the read chunks it keeps alive (a chunk
+    /// lives until the last of its frames is taken), plus the chunk being
+    /// read, its bounce buffer and the decoded index (`indexEntries`
+    /// extents and frames, about 64 bytes each).
     public static func readerBytes(workers: Int, frameInputBytes: Int, readChunkBytes: Int, indexEntries: Int) -> UInt64 {
         let inFlight = UInt64(2 * max(workers, 1))
-        return inFlight * UInt64(frameInputBytes + readChunkBytes) + 2 * UInt64(readChunkBytes)
+        return inFlight * 3 * UInt64(frameInputBytes) + 2 * UInt64(readChunkBytes)
             + UInt64(indexEntries) * 64 + reserveBytes
     }
 

@@ -1,8 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 
 /// What the first blocks of an image say, whatever its state: enough for
 /// `kjump inspect` to describe an unfinished image, and for the restorer

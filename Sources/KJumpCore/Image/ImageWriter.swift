@@ -1,8 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 
 /// Writes a kjump image as a stream: runs of pages in ascending physical
 /// order, compressed on all cores with bounded memory, written with large
@@ -45,8 +40,8 @@ public final class ImageWriter {
         /// Bytes collected before one write to the sink: a multiple of 4096, at least 1 MiB by default.
         public var writeChunkBytes: Int
 
-        /// The number of active processors (FoundationEssentials' `ProcessInfo`).
-        public static var defaultWorkers: Int { max(ProcessInfo.processInfo.activeProcessorCount, 1) }
+        /// The number of online processors (`OnlineProcessors`).
+        public static var defaultWorkers: Int { OnlineProcessors.count }
 
         /// The most bytes the image may take (a block device's size), or nil
         /// for no limit. When the next frame would not leave room for the

@@ -1,0 +1,94 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import KJumpCore
+
+/// What kjump does inside the hibernation kernel, with the lines it prints.
+/// Shared by the full `kjump` command and the hibernation kernel's own small
+/// program (`kjump-hibernation-kernel`, installed there as `kjump`).
+public enum HibernationKernelTasks {
+    /// `save-hibernation`: saves the frozen system kernel to `kjump.resume=`
+    /// (and `kjump.resume-offset=`) of the command line.
+    public static func saveHibernation() throws {
+        let context = try HibernationKernelContext.current()
+        let line = KernelCommandLine(parsing: try KernelFile.readText("/proc/cmdline"))
+        guard line.value(of: "kjump.resume") != nil else { throw JumpError.notInHibernationKernel(.missing("kjump.resume=")) }
+        let target = try ResumeTarget(commandLine: line)
+        let result = try HibernationImageSaver(context: context, target: target)
+            .run(progress: ProgressMeter(label: "kjump hibernate", totalBytes: 0))
+        let s = result.statistics
+        print("kjump: hibernation image on \(target.description): \(s.dataPages) data + \(s.zeroPages) zero pages, \(s.excludedPages) free pages left out, \(result.summary.imageBytes >> 20) MiB, \(DecimalText.oneDecimal(result.seconds)) s (finding free pages \(DecimalText.twoDecimals(result.classifySeconds)) s)")
+    }
+
+    /// `resume`: restores the image on `device` (default: `kjump.resume=` of
+    /// the command line) and jumps into it; returns only by throwing.
+    public static func resume(device: String?) throws {
+        let target: ResumeTarget
+        if let device {
+            target = ResumeTarget(device: device)
+        } else {
+            let line = KernelCommandLine(parsing: try KernelFile.readText("/proc/cmdline"))
+            guard line.value(of: "kjump.resume") != nil else { throw JumpError.notInHibernationKernel(.missing("kjump.resume=")) }
+            target = try ResumeTarget(commandLine: line)
+        }
+        let result = try ImageRestorer(target: target).restore()
+        let f = DecimalText.twoDecimals
+        print("kjump: restored \(result.summary.dataPages) data + \(result.summary.zeroPages) zero pages in \(f(result.seconds)) s (image checks \(f(result.checkSeconds)) s, memory writes \(f(result.memorySeconds)) s); jumping to 0x\(String(result.reentryPoint, radix: 16))")
+        try Kexec.jump(toReentryPoint: result.reentryPoint, region: result.region)
+    }
+
+    /// `jump-back`: jumps back into the system kernel at `kjump.reentry=`.
+    public static func jumpBack() throws {
+        let context = try HibernationKernelContext.current()
+        print("kjump: jumping back to the system kernel at 0x\(String(context.reentryPoint, radix: 16))")
+        sync()
+        try context.jumpBack()
+        print("kjump: the system kernel jumped into the hibernation kernel again")
+    }
+
+    /// `probe`: reads the frozen system kernel's memory through the kexec
+    /// backup pages and checks its release against VMCOREINFO; with `record`,
+    /// also writes every page read as a page recording. Returns whether the releases match.
+    public static func probe(vmcore: String, record: String?) throws -> Bool {
+        let context = try HibernationKernelContext.current()
+        let memory = try SystemKernelMemory.open(vmcore: vmcore, context: context, recording: record != nil)
+        let probe = try SystemKernelProbe.run(memory: memory.regionAware, loads: memory.outsideRegion.ranges,
+                                              region: context.region.ranges, vmcoreinfo: context.vmcoreinfo)
+        print(probe.render())
+        if let record, let recorder = memory.recorder {
+            let loads = memory.outsideRegion.ranges.map { "0x\(String($0.start, radix: 16))-0x\(String($0.end, radix: 16))" }
+            let recording = PageRecording(context: ["cmdline": try KernelFile.readText("/proc/cmdline").trimmingSpaces().description,
+                                                    "loads": loads.joined(separator: ",")],
+                                          pages: recorder.pages)
+            try OutputFile.write(recording.encoded(), to: record)
+            print("kjump probe: recorded \(recorder.pages.count) pages to \(record)")
+        }
+        return probe.releasesMatch
+    }
+
+    /// `boot-arg KEY`: the value of `KEY=` on the kernel command line, nil if absent.
+    public static func bootArgument(_ key: String) throws -> String? {
+        KernelCommandLine(parsing: try KernelFile.readText("/proc/cmdline")).value(of: key)
+    }
+
+    /// `save`: saves a vmcore as an image at `destination` and prints what it
+    /// kept. Returns false for a partial dump (the target was full).
+    public static func saveDump(from source: String, to destination: String, level: DumpLevel, dumpLevel: Int,
+                                compression: ImageCompression, workers: Int) throws -> Bool {
+        let saver = VmcoreSaver(source: source, destination: destination, level: level,
+                                compression: compression, kind: .crash, workers: workers)
+        let total = try FileByteSource(path: source).size
+        let result = try saver.run(progress: ProgressMeter(label: "kjump save", totalBytes: total))
+        let s = result.statistics, summary = result.summary
+        print("kjump save: \(destination): \(s.dataPages) data + \(s.zeroPages) zero pages kept, \(s.excludedPages) excluded (dump level \(dumpLevel))")
+        print("kjump save: \(summary.imageBytes >> 10) KiB written in \(DecimalText.oneDecimal(result.seconds)) s (\(summary.compression), \(summary.frameCount) frames)")
+        if summary.isPartial {
+            print("kjump save: PARTIAL dump: \(destination) is full; \(summary.missingPages) pages (the highest addresses) are missing. The dump is committed and readable; use a larger device for complete dumps")
+            return false
+        }
+        return true
+    }
+
+    /// The exit status of `save` for a partial dump.
+    public static let partialDumpExitStatus: Int32 = 2
+}
