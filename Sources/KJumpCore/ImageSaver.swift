@@ -35,6 +35,7 @@ public struct ImageSaver {
         var statistics = Statistics()
         let page = UInt64(pageSize)
         var handled: UInt64 = 0
+        var reported: UInt64?
         let sortedRanges = ranges.sorted { $0.start < $1.start }
         /// Bytes of `ranges` below `address`.
         func covered(below address: UInt64) -> UInt64 {
@@ -53,10 +54,13 @@ public struct ImageSaver {
                 }
                 address += UInt64(count)
                 handled += UInt64(count)
-                progress(covered(below: address))
+                let done = covered(below: address)
+                reported = done
+                progress(done)
             }
         }
-        progress(covered(below: .max))
+        let total = covered(below: .max)
+        if reported != total { progress(total) }
         statistics.bytesRead = handled
         return statistics
     }

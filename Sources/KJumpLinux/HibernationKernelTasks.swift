@@ -8,14 +8,21 @@ import KJumpCore
 /// program (`kjump-hibernation-kernel`, installed there as `kjump`).
 public enum HibernationKernelTasks {
     /// `save-hibernation`: saves the frozen system kernel to `kjump.resume=`
-    /// (and `kjump.resume-offset=`) of the command line.
+    /// (and `kjump.resume-offset=`) of the command line, compressed as
+    /// `kjump.compress=` says (lz4 when absent).
     public static func saveHibernation() throws {
         let context = try HibernationKernelContext.current()
         let line = KernelCommandLine(parsing: try KernelFile.readText("/proc/cmdline"))
         guard line.value(of: "kjump.resume") != nil else { throw JumpError.notInHibernationKernel(.missing("kjump.resume=")) }
         let target = try ResumeTarget(commandLine: line)
-        let result = try HibernationImageSaver(context: context, target: target)
-            .run(progress: ProgressMeter(label: "kjump hibernate", totalBytes: 0))
+        var saver = HibernationImageSaver(context: context, target: target)
+        if let name = line.value(of: "kjump.compress") {
+            guard let codec = ImageCompression(name: name) else {
+                throw KJumpLinuxError.malformed(path: "/proc/cmdline", reason: "kjump.compress=\(name) is not lz4, zstd or none")
+            }
+            saver.compression = codec
+        }
+        let result = try saver.run(progress: ProgressMeter(label: "kjump hibernate", totalBytes: 0))
         let s = result.statistics
         print("kjump: hibernation image on \(target.description): \(s.dataPages) data + \(s.zeroPages) zero pages, \(s.excludedPages) free pages left out, \(result.summary.imageBytes >> 20) MiB, \(DecimalText.oneDecimal(result.seconds)) s (finding free pages \(DecimalText.twoDecimals(result.classifySeconds)) s)")
     }

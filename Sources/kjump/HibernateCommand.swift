@@ -36,10 +36,16 @@ struct HibernateCommand: ParsableCommand {
         valueName: "entry"))
     var grubEntry: String?
 
+    @Option(help: ArgumentHelp(
+        "lz4 (default: fastest to save and to resume) or zstd (a smaller image, slower to save; for slow disks).",
+        valueName: "codec"))
+    var compress = "lz4"
+
     @OptionGroup var kernel: HibernationKernelOptions
 
     func validate() throws {
         try kernel.validate()
+        guard compress == "lz4" || compress == "zstd" else { throw ValidationError("--compress must be lz4 or zstd") }
         guard (resumeDevice == nil) != (resumeFile == nil) else {
             throw ValidationError("give one of --resume-device DEVICE and --resume-file PATH")
         }
@@ -60,7 +66,8 @@ struct HibernateCommand: ParsableCommand {
         let resumeDevice = target.device
 
         var loader = HibernationKernelLoader(kernelPath: kernel.path, region: kernel.region, role: "hibernate",
-                                             extraCommandLine: kernel.consoleArguments() + target.commandLineWords)
+                                             extraCommandLine: kernel.consoleArguments() + target.commandLineWords
+                                                 + (compress == "lz4" ? [] : ["kjump.compress=\(compress)"]))
         // Mounted filesystems: the resume refuses if one was mounted in between.
         let filesystems = try MountedFilesystems.readWrite()
         for (device, identity) in filesystems where identity == nil {

@@ -48,6 +48,7 @@ struct PageMemory: PhysicalMemory {
         // Progress covers the excluded pages too: it ends at the size of the ranges, never beyond.
         #expect(progress.last == 64 * 4096)
         #expect(progress == progress.sorted() && progress.allSatisfy { $0 <= 64 * 4096 })
+        #expect(progress.filter { $0 == 64 * 4096 }.count == 1)   // the end is reported once
         return (statistics, try ImageReader(source: ArrayByteSource(sink.bytes)))
     }
 

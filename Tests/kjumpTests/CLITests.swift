@@ -90,6 +90,12 @@ struct KJumpBinary {
         #expect(result.stderr.contains("--region-mib must be between 64 and 4096"))
     }
 
+    @Test func hibernateCompressionIsLz4OrZstd() throws {
+        let result = try KJumpBinary.run(["hibernate", "--resume-device", "/dev/null", "--compress", "gzip"])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("--compress must be lz4 or zstd"))
+    }
+
     @Test func jumpWithAMissingKernelSaysWhatToDo() throws {
         let result = try KJumpBinary.run(["jump", "--kernel", "/nonexistent/bzImage", "--dry-run"])
         #expect(result.status == 1)
