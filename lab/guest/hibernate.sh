@@ -6,9 +6,10 @@ kjump-workload start --mib "$mib" --seed 23 --state-dir /tmp/workload \
 echo "KJUMP-WORKLOAD-START rc=$?"
 kjump-workload verify --state-dir /tmp/workload
 echo "before hibernation $(date +%s)" > /data/hibernate-marker.txt
-echo "KJUMP-HIBERNATE-BEGIN"
 sync
 dmesg_before=$(dmesg | wc -l)
+# Timed from here, as lab/guest/swsusp.sh times swsusp: after the same sync.
+echo "KJUMP-HIBERNATE-BEGIN"
 kjump hibernate --resume-device /dev/vdb --grub-reboot kjump-resume
 echo "KJUMP-HIBERNATE rc=$?"
 # Only a resumed system gets here: check every byte, the disks and the log.
