@@ -16,6 +16,8 @@ import KJumpCore
 public struct ImageRestorer {
     public var target: ResumeTarget
     public var memoryDevice: String = "/dev/mem"
+    /// Prefix of /sys and /proc (the firmware map, meminfo): "" in H, a fake tree in tests.
+    public var systemRoot: String = ""
 
     public init(target: ResumeTarget) { self.target = target }
 
@@ -37,7 +39,7 @@ public struct ImageRestorer {
         let reader = try ImageReader(source: try target.openImageSource())
         try reader.checkResumable()
         let header = reader.header
-        let firmwareNow = try FirmwareMemoryMap.read()
+        let firmwareNow = try FirmwareMemoryMap.read(root: systemRoot)
         if let difference = FirmwareMapMatch.difference(recorded: header.firmwareMemoryMap, current: firmwareNow) {
             throw HibernationError.machineChanged(difference)
         }
@@ -49,7 +51,7 @@ public struct ImageRestorer {
         }
 
         // Enough memory in H to restore, checked while the image can still be left unused.
-        let available = try HibernationKernelMemory.availableBytes()
+        let available = try HibernationKernelMemory.availableBytes(meminfo: systemRoot + "/proc/meminfo")
         let entries = reader.extents.count + reader.frames.count
         guard let budget = ImageMemoryBudget.forReading(
             availableBytes: available, processors: ImageWriter.Options.defaultWorkers, frameInputBytes: header.frameInputBytes,

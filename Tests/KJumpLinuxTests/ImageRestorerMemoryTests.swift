@@ -1,0 +1,69 @@
+import Foundation
+import KJumpCore
+import Testing
+@testable import KJumpLinux
+
+/// The restorer's last check before it marks the image consumed: does H
+/// have the memory to restore it? Running out later would lose the system.
+@Suite struct ImageRestorerMemoryTests {
+    let firmware = [
+        E820Entry(address: 0, size: 0x9fc00, type: .usable),
+        E820Entry(address: 0x100000, size: 0x3fee0000, type: .usable),
+    ]
+
+    /// A committed hibernation image of a few pages, and a fake /sys and /proc
+    /// whose firmware map matches it and whose MemAvailable is `availableKiB`.
+    func setUp(availableKiB: Int) throws -> (image: String, root: String) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kjump-restorer-\(UUID().uuidString)").path
+        for (index, entry) in firmware.enumerated() {
+            let entryDirectory = "\(directory)/sys/firmware/memmap/\(index)"
+            try FileManager.default.createDirectory(atPath: entryDirectory, withIntermediateDirectories: true)
+            try "0x\(String(entry.address, radix: 16))\n".write(toFile: entryDirectory + "/start", atomically: true, encoding: .utf8)
+            try "0x\(String(entry.address + entry.size - 1, radix: 16))\n".write(toFile: entryDirectory + "/end", atomically: true, encoding: .utf8)
+            try "System RAM\n".write(toFile: entryDirectory + "/type", atomically: true, encoding: .utf8)
+        }
+        try FileManager.default.createDirectory(atPath: directory + "/proc", withIntermediateDirectories: true)
+        try "MemTotal: 66000 kB\nMemFree: \(availableKiB) kB\nMemAvailable: \(availableKiB) kB\n"
+            .write(toFile: directory + "/proc/meminfo", atomically: true, encoding: .utf8)
+
+        let header = ImageHeader(
+            imageID: ImageID(bytes: [UInt8](repeating: 7, count: 16)), kind: .hibernation, createdAt: 1,
+            systemKernel: SystemKernelIdentity(osRelease: "6.12.117", vmcoreinfo: Array("OSRELEASE=6.12.117\n".utf8)),
+            reentryPoint: 0x5000_00f2, hibernationRegion: HibernationRegion(mainBlockBytes: 64 << 20),
+            firmwareMemoryMap: firmware, resumeCommandLine: "kjump.role=resume")
+        let path = directory + "/image"
+        let sink = try FileImageSink(path: path)
+        let writer = try ImageWriter(header: header, sink: sink, options: .init(workers: 0))
+        let page = [UInt8](repeating: 0x5a, count: 4096)
+        try page.withUnsafeBytes { try writer.append(address: 0x5000_0000, pages: $0) }
+        try writer.finish(committedAt: 2)
+        return (path, directory)
+    }
+
+    @Test func tooLittleMemoryRefusesAndLeavesTheImageUnused() throws {
+        let (image, root) = try setUp(availableKiB: 12_000)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        var restorer = ImageRestorer(target: ResumeTarget(device: image))
+        restorer.systemRoot = root
+        restorer.memoryDevice = root + "/no-mem-device"   // never reached
+        #expect {
+            try restorer.restore()
+        } throws: { error in
+            guard case let HibernationError.notEnoughMemory(available, needed) = error else { return false }
+            return available == 12_000 * 1024 && needed > available
+                && "\(error)".contains("the image was left unused")
+        }
+        #expect(try ImageReader.probe(FileByteSource(path: image)).state.state == .committed)
+    }
+
+    @Test func enoughMemoryGoesOnToConsumeTheImage() throws {
+        let (image, root) = try setUp(availableKiB: 60_000)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        var restorer = ImageRestorer(target: ResumeTarget(device: image))
+        restorer.systemRoot = root
+        restorer.memoryDevice = root + "/no-mem-device"
+        // Past the memory check the image is consumed, then opening the memory device fails.
+        #expect(throws: KJumpLinuxError.self) { try restorer.restore() }
+        #expect(try ImageReader.probe(FileByteSource(path: image)).state.state == .consumed)
+    }
+}
