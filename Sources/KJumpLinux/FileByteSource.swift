@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CKJump
 import KJumpCore
 import Synchronization
 import SystemPackage
@@ -30,11 +29,7 @@ public final class FileByteSource: ByteSource, @unchecked Sendable {
     /// Opens `path` read-only; with `direct`, bypassing the page cache if its filesystem allows.
     public init(path: String, direct: Bool = false) throws(KJumpLinuxError) {
         self.path = path
-        var opened: FileDescriptor?
-        if direct {
-            let fd = open(path, O_RDONLY | O_CLOEXEC | ckjump_open_direct_flag())
-            if fd >= 0 { opened = FileDescriptor(rawValue: fd) } else if errno != EINVAL { throw .open(path: path, errno: Errno(rawValue: errno)) }
-        }
+        var opened = direct ? try FileDescriptor.openDirect(path, access: O_RDONLY) : nil
         isDirect = opened != nil
         if opened == nil {
             do {

@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CKJump
 import KJumpCore
 import SystemPackage
 
@@ -35,17 +34,11 @@ public final class FileImageSink: ImageSink {
         } catch {
             throw .open(path: path, errno: (error as? Errno) ?? .ioError)
         }
-        guard direct else { self.direct = nil; return }
-        let fd = open(path, O_WRONLY | O_CLOEXEC | ckjump_open_direct_flag())
-        if fd < 0 {
-            let failure = errno
-            guard failure == EINVAL else {
-                try? descriptor.close()
-                throw .open(path: path, errno: Errno(rawValue: failure))
-            }
-            self.direct = nil
-        } else {
-            self.direct = FileDescriptor(rawValue: fd)
+        do {
+            self.direct = direct ? try FileDescriptor.openDirect(path, access: O_WRONLY) : nil
+        } catch {
+            try? descriptor.close()
+            throw error
         }
     }
 

@@ -5,17 +5,18 @@ import KJumpCore
 public enum HibernationKernelMemory {
     /// `MemTotal` of /proc/meminfo, in bytes.
     public static func totalBytes(meminfo path: String = "/proc/meminfo") throws(KJumpLinuxError) -> UInt64 {
-        guard let info = MemoryInfo(parsing: try KernelFile.readText(path)) else {
-            throw .malformed(path: path, reason: "no MemTotal, MemFree and MemAvailable lines")
-        }
-        return info.total
+        try read(path).total
     }
 
     /// `MemAvailable` of /proc/meminfo, in bytes.
     public static func availableBytes(meminfo path: String = "/proc/meminfo") throws(KJumpLinuxError) -> UInt64 {
+        try read(path).available
+    }
+
+    private static func read(_ path: String) throws(KJumpLinuxError) -> MemoryInfo {
         guard let info = MemoryInfo(parsing: try KernelFile.readText(path)) else {
             throw .malformed(path: path, reason: "no MemTotal, MemFree and MemAvailable lines")
         }
-        return info.available
+        return info
     }
 }

@@ -13,8 +13,7 @@ public enum HibernationKernelTasks {
     public static func saveHibernation() throws {
         let context = try HibernationKernelContext.current()
         let line = KernelCommandLine(parsing: try KernelFile.readText("/proc/cmdline"))
-        guard line.value(of: "kjump.resume") != nil else { throw JumpError.notInHibernationKernel(.missing("kjump.resume=")) }
-        let target = try ResumeTarget(commandLine: line)
+        let target = try resumeTarget(line)
         var saver = HibernationImageSaver(context: context, target: target)
         if let name = line.value(of: "kjump.compress") {
             guard let codec = ImageCompression(name: name) else {
@@ -30,18 +29,19 @@ public enum HibernationKernelTasks {
     /// `resume`: restores the image on `device` (default: `kjump.resume=` of
     /// the command line) and jumps into it; returns only by throwing.
     public static func resume(device: String?) throws {
-        let target: ResumeTarget
-        if let device {
-            target = ResumeTarget(device: device)
-        } else {
-            let line = KernelCommandLine(parsing: try KernelFile.readText("/proc/cmdline"))
-            guard line.value(of: "kjump.resume") != nil else { throw JumpError.notInHibernationKernel(.missing("kjump.resume=")) }
-            target = try ResumeTarget(commandLine: line)
-        }
+        let target = try device.map { ResumeTarget(device: $0) }
+            ?? resumeTarget(KernelCommandLine(parsing: try KernelFile.readText("/proc/cmdline")))
         let result = try ImageRestorer(target: target).restore()
         let f = DecimalText.twoDecimals
         print("kjump: restored \(result.summary.dataPages) data + \(result.summary.zeroPages) zero pages in \(f(result.seconds)) s (image checks \(f(result.checkSeconds)) s, memory writes \(f(result.memorySeconds)) s); jumping to 0x\(String(result.reentryPoint, radix: 16))")
         try Kexec.jump(toReentryPoint: result.reentryPoint, region: result.region)
+    }
+
+    /// The resume target named by `kjump.resume=` (and `kjump.resume-offset=`);
+    /// without it this is not a hibernation kernel started for hibernation or resume.
+    private static func resumeTarget(_ line: KernelCommandLine) throws -> ResumeTarget {
+        guard line.value(of: "kjump.resume") != nil else { throw JumpError.notInHibernationKernel(.missing("kjump.resume=")) }
+        return try ResumeTarget(commandLine: line)
     }
 
     /// `jump-back`: jumps back into the system kernel at `kjump.reentry=`.
@@ -80,14 +80,14 @@ public enum HibernationKernelTasks {
 
     /// `save`: saves a vmcore as an image at `destination` and prints what it
     /// kept. Returns false for a partial dump (the target was full).
-    public static func saveDump(from source: String, to destination: String, level: DumpLevel, dumpLevel: Int,
+    public static func saveDump(from source: String, to destination: String, level: DumpLevel,
                                 compression: ImageCompression, workers: Int) throws -> Bool {
         let saver = VmcoreSaver(source: source, destination: destination, level: level,
                                 compression: compression, kind: .crash, workers: workers)
         let total = try FileByteSource(path: source).size
         let result = try saver.run(progress: ProgressMeter(label: "kjump save", totalBytes: total))
         let s = result.statistics, summary = result.summary
-        print("kjump save: \(destination): \(s.dataPages) data + \(s.zeroPages) zero pages kept, \(s.excludedPages) excluded (dump level \(dumpLevel))")
+        print("kjump save: \(destination): \(s.dataPages) data + \(s.zeroPages) zero pages kept, \(s.excludedPages) excluded (dump level \(level.rawValue))")
         print("kjump save: \(summary.imageBytes >> 10) KiB written in \(DecimalText.oneDecimal(result.seconds)) s (\(summary.compression), \(summary.frameCount) frames)")
         if summary.isPartial {
             print("kjump save: PARTIAL dump: \(destination) is full; \(summary.missingPages) pages (the highest addresses) are missing. The dump is committed and readable; use a larger device for complete dumps")

@@ -41,7 +41,7 @@ do {
         print(value)
     case let .save(from, to, dumpLevel, compression, workers):
         let complete = try HibernationKernelTasks.saveDump(
-            from: from, to: to, level: DumpLevel(level: dumpLevel)!, dumpLevel: dumpLevel,
+            from: from, to: to, level: DumpLevel(level: dumpLevel)!,
             compression: compression, workers: workers ?? ImageWriter.Options.defaultWorkers)
         if !complete { exit(HibernationKernelTasks.partialDumpExitStatus) }
     }

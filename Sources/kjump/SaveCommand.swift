@@ -36,7 +36,7 @@ struct SaveCommand: ParsableCommand {
 
     /// The exit status of a save that committed a partial dump.
     func run() throws {
-        let complete = try HibernationKernelTasks.saveDump(from: from, to: to, level: dump.level, dumpLevel: dump.dumpLevel,
+        let complete = try HibernationKernelTasks.saveDump(from: from, to: to, level: dump.level,
                                                            compression: dump.compression,
                                                            workers: workers ?? ImageWriter.Options.defaultWorkers)
         if !complete { throw ExitCode(HibernationKernelTasks.partialDumpExitStatus) }

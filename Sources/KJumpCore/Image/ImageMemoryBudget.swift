@@ -1,5 +1,6 @@
 /// How many threads and frames in flight the image code may use inside the
-/// hibernation kernel, whose whole RAM is the H region (96 MiB by default).
+/// hibernation kernel, whose whole RAM is the H region (64 MiB + 1 MiB per
+/// GiB of the system's RAM by default).
 ///
 /// The reader and the writer hold about two frames' worth of memory per
 /// frame in flight, plus their read or write chunk; with one thread per CPU
