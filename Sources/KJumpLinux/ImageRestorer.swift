@@ -29,7 +29,8 @@ public struct ImageRestorer {
         public var seconds: Double
         /// Of `seconds`: checking the image before the first page was written.
         public var checkSeconds: Double
-        /// Of `seconds`: copying pages into memory and zeroing (the rest is reading and checking frames).
+        /// Copying pages into memory and zeroing, summed over the workers that
+        /// did it alongside reading, checking and decompressing frames.
         public var memorySeconds: Double
     }
 
@@ -71,24 +72,16 @@ public struct ImageRestorer {
         // The system kernel's RAM outside R: the only memory this may write.
         let systemRAM = header.firmwareMemoryMap.filter { $0.type == .usable }.map(\.range)
         let allowed = PhysicalRange.subtracting(header.hibernationRegion.ranges, from: systemRAM)
-        let memory = try PhysicalMemoryWriter(path: memoryDevice, allowed: allowed)
         let checked = Clocks.now()
-        var done: UInt64 = 0
-        var memoryNanoseconds: UInt64 = 0
-        try reader.forEachRun { run in
-            let bytes = Int(run.pageCount) * header.pageSize
-            let before = Clocks.now().monotonic
-            if let data = run.bytes {
-                try data.withUnsafeBytes { try memory.write($0, at: run.address) }
-            } else {
-                try memory.zero(at: run.address, count: bytes)
-            }
-            memoryNanoseconds += Clocks.now().monotonic - before
-            done += UInt64(bytes)
-            progress?.update(done)
-        }
-        try memory.finish()
+        // Each decompression worker writes its own frames' pages, through its own mapping.
+        var writers: [PhysicalMemoryWriter] = []
+        try reader.restore(makeWriter: {
+            let writer = try PhysicalMemoryWriter(path: memoryDevice, allowed: allowed)
+            writers.append(writer)
+            return writer
+        }, progress: { progress?.update($0) })
         progress?.finish()
+        let memoryNanoseconds = writers.reduce(0) { $0 + $1.busyNanoseconds }
         return Result(summary: reader.summary, reentryPoint: header.reentryPoint, region: header.hibernationRegion,
                       seconds: Double(Clocks.now().monotonic - start.monotonic) / 1e9,
                       checkSeconds: Double(checked.monotonic - start.monotonic) / 1e9,

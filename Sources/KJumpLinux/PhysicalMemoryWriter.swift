@@ -22,6 +22,8 @@ public final class PhysicalMemoryWriter {
     private var window: (range: PhysicalRange, base: UnsafeMutableRawPointer)?
     /// A regular file (tests) needs msync; /dev/mem maps memory itself.
     private let isRegularFile: Bool
+    /// Time spent in `write` and `zero` (mapping included).
+    public private(set) var busyNanoseconds: UInt64 = 0
 
     /// Opens `path` (`/dev/mem`, or a regular file in tests) read-write.
     public init(path: String = "/dev/mem", allowed: [PhysicalRange], windowBytes: UInt64 = 64 << 20) throws(KJumpLinuxError) {
@@ -43,6 +45,8 @@ public final class PhysicalMemoryWriter {
 
     /// Copies `bytes` to `physicalAddress`; the whole span must lie in one allowed range.
     public func write(_ bytes: UnsafeRawBufferPointer, at physicalAddress: UInt64) throws(KJumpLinuxError) {
+        let start = Clocks.now().monotonic
+        defer { busyNanoseconds += Clocks.now().monotonic - start }
         try checkAllowed(physicalAddress, count: bytes.count)
         var done = 0
         while done < bytes.count {
@@ -56,6 +60,8 @@ public final class PhysicalMemoryWriter {
 
     /// Writes `count` zero bytes at `physicalAddress`.
     public func zero(at physicalAddress: UInt64, count: Int) throws(KJumpLinuxError) {
+        let start = Clocks.now().monotonic
+        defer { busyNanoseconds += Clocks.now().monotonic - start }
         try checkAllowed(physicalAddress, count: count)
         var done = 0
         while done < count {
@@ -116,3 +122,6 @@ public final class PhysicalMemoryWriter {
         window = nil
     }
 }
+
+/// Each restoring worker writes through its own `PhysicalMemoryWriter`.
+extension PhysicalMemoryWriter: PhysicalPageWriter {}

@@ -95,47 +95,75 @@ extension ImageReader {
     /// Checks one frame read from the image and returns its pages.
     static func decode(frame number: Int, entry: ImageFrameEntry, bytes: ArraySlice<UInt8>, pageSize: Int,
                        codec: ImageFrameCodec) throws -> ArraySlice<UInt8> {
-        func corrupt(_ reason: String) -> ImageError {
-            .frameCorrupt(frame: number, offset: entry.fileOffset, physicalAddress: entry.physicalAddress, reason: reason)
+        let payload = try checkedPayload(frame: number, entry: entry, bytes: bytes, pageSize: pageSize)
+        if entry.codec == .none { return payload }
+        let size = entry.pageCount * pageSize
+        var failure: String?
+        let pages = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+            failure = payload.withUnsafeBytes { codec.decompress($0, into: UnsafeMutableRawBufferPointer(buffer), codec: entry.codec) }
+            initialized = failure == nil ? size : 0
         }
+        if let failure { throw frameCorrupt(number, entry, failure) }
+        try checkPages(frame: number, entry: entry, checksum: ImageChecksum.xxh3(pages), size: size)
+        return pages[...]
+    }
+
+    /// Checks one frame as `decode` does, decompressing into `buffer` (at
+    /// least the frame's page bytes), and calls `body` with its pages.
+    static func withCheckedPages<Result>(frame number: Int, entry: ImageFrameEntry, bytes: ArraySlice<UInt8>, pageSize: Int,
+                                         codec: ImageFrameCodec, buffer: UnsafeMutableRawBufferPointer,
+                                         _ body: (UnsafeRawBufferPointer) throws -> Result) throws -> Result {
+        let payload = try checkedPayload(frame: number, entry: entry, bytes: bytes, pageSize: pageSize)
+        if entry.codec == .none { return try payload.withUnsafeBytes(body) }
+        let size = entry.pageCount * pageSize
+        precondition(buffer.count >= size, "the frame buffer holds a whole frame")
+        let pages = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<size])
+        if let failure = payload.withUnsafeBytes({ codec.decompress($0, into: pages, codec: entry.codec) }) {
+            throw frameCorrupt(number, entry, failure)
+        }
+        try checkPages(frame: number, entry: entry, checksum: ImageChecksum.xxh3(UnsafeRawBufferPointer(pages)), size: size)
+        return try body(UnsafeRawBufferPointer(pages))
+    }
+
+    /// The frame's payload, once its header agrees with the index and its
+    /// stored bytes with their checksum (for a raw frame the payload is the pages).
+    private static func checkedPayload(frame number: Int, entry: ImageFrameEntry, bytes: ArraySlice<UInt8>,
+                                       pageSize: Int) throws -> ArraySlice<UInt8> {
         let size = entry.pageCount * pageSize
         let payloadStart = bytes.startIndex + ImageFrameHeader.size
         let payload = bytes[payloadStart..<payloadStart + entry.storedSize]
         let problem: ImageError? = bytes.withUnsafeBytes { raw in
             guard let header = ImageFrameHeader(loading: raw) else {
-                return corrupt("its header does not start with \"KJFR\" and a known codec")
+                return frameCorrupt(number, entry, "its header does not start with \"KJFR\" and a known codec")
             }
             let expected = ImageFrameHeader(codec: entry.codec, number: UInt64(number), firstPage: entry.firstPage,
                                             physicalAddress: entry.physicalAddress, pageCount: entry.pageCount,
                                             uncompressedSize: size, storedSize: entry.storedSize,
                                             uncompressedChecksum: entry.uncompressedChecksum, storedChecksum: entry.storedChecksum)
             guard header == expected else {
-                return corrupt("its header (frame \(header.number), \(header.pageCount) pages at \(imageHex(header.physicalAddress)), \(header.storedSize) bytes \(header.codec)) disagrees with the index (frame \(number), \(entry.pageCount) pages at \(imageHex(entry.physicalAddress)), \(entry.storedSize) bytes \(entry.codec))")
+                return frameCorrupt(number, entry, "its header (frame \(header.number), \(header.pageCount) pages at \(imageHex(header.physicalAddress)), \(header.storedSize) bytes \(header.codec)) disagrees with the index (frame \(number), \(entry.pageCount) pages at \(imageHex(entry.physicalAddress)), \(entry.storedSize) bytes \(entry.codec))")
             }
             return nil
         }
         if let problem { throw problem }
         let storedChecksum = ImageChecksum.xxh3(payload)
         guard storedChecksum == entry.storedChecksum else {
-            throw corrupt("the checksum of its \(entry.storedSize) stored bytes is \(imageChecksumText(storedChecksum)) but the index records \(imageChecksumText(entry.storedChecksum))")
+            throw frameCorrupt(number, entry, "the checksum of its \(entry.storedSize) stored bytes is \(imageChecksumText(storedChecksum)) but the index records \(imageChecksumText(entry.storedChecksum))")
         }
-        if entry.codec == .none {
-            // Stored raw: the payload is the pages, and its checksum was the pages' checksum.
-            guard entry.uncompressedChecksum == entry.storedChecksum else {
-                throw corrupt("it is stored raw but records different checksums for its stored and its uncompressed bytes")
-            }
-            return payload
+        // Stored raw: the payload is the pages, and its checksum was the pages' checksum.
+        if entry.codec == .none, entry.uncompressedChecksum != entry.storedChecksum {
+            throw frameCorrupt(number, entry, "it is stored raw but records different checksums for its stored and its uncompressed bytes")
         }
-        var failure: String?
-        let pages = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
-            failure = payload.withUnsafeBytes { codec.decompress($0, into: UnsafeMutableRawBufferPointer(buffer), codec: entry.codec) }
-            initialized = failure == nil ? size : 0
-        }
-        if let failure { throw corrupt(failure) }
-        let checksum = ImageChecksum.xxh3(pages)
+        return payload
+    }
+
+    private static func checkPages(frame number: Int, entry: ImageFrameEntry, checksum: UInt64, size: Int) throws {
         guard checksum == entry.uncompressedChecksum else {
-            throw corrupt("the checksum of its \(size) decompressed bytes is \(imageChecksumText(checksum)) but the index records \(imageChecksumText(entry.uncompressedChecksum))")
+            throw frameCorrupt(number, entry, "the checksum of its \(size) decompressed bytes is \(imageChecksumText(checksum)) but the index records \(imageChecksumText(entry.uncompressedChecksum))")
         }
-        return pages[...]
+    }
+
+    private static func frameCorrupt(_ number: Int, _ entry: ImageFrameEntry, _ reason: String) -> ImageError {
+        .frameCorrupt(frame: number, offset: entry.fileOffset, physicalAddress: entry.physicalAddress, reason: reason)
     }
 }
