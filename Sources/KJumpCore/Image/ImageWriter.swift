@@ -403,27 +403,38 @@ final class FrameJob: @unchecked Sendable {
     /// Compresses the gathered pages. A frame is kept compressed only if
     /// that saves at least 1/32 of its bytes; otherwise it is stored raw
     /// (codec none), and the compressor gives up as soon as its output
-    /// would reach that limit, which spares most of the work on
-    /// incompressible data.
+    /// would reach that limit. Incompressible data (random or already
+    /// compressed pages) runs the compressor over almost all of the frame
+    /// before that happens, so a sample of every page is tried first
+    /// (`ImageCompressibilityProbe`): a frame whose sample does not
+    /// compress is stored raw without trying the whole.
     func encode(codec: ImageFrameCodec, compression: ImageCompression, level: Int32, pageSize: Int) throws {
         let size = pageCount * pageSize
         let pages = UnsafeRawBufferPointer(rebasing: input[0..<size])
         let payloadStart = ImageFrameHeader.size
         let limit = size - size / 32
-        var usedCodec = compression
-        var stored: Int
-        if let compressed = try codec.compress(pages, into: UnsafeMutableRawBufferPointer(rebasing: output[payloadStart..<payloadStart + limit]),
-                                               codec: compression, level: level) {
+        let payload = UnsafeMutableRawBufferPointer(rebasing: output[payloadStart..<payloadStart + limit])
+        var compressed: Int?
+        if compression != .none,
+           try ImageCompressibilityProbe.samplesCompress(pages, pageSize: pageSize, scratch: payload, codec: codec,
+                                                         compression: compression, level: level) {
+            compressed = try codec.compress(pages, into: payload, codec: compression, level: level)
+        }
+        let checksum = ImageChecksum.xxh3(pages)
+        let stored: Int
+        let storedChecksum: UInt64
+        if let compressed {
             stored = compressed
+            storedChecksum = ImageChecksum.xxh3(UnsafeRawBufferPointer(rebasing: output[payloadStart..<payloadStart + stored]))
         } else {
+            // Raw: the payload is the pages, so its checksum is theirs.
             (output.baseAddress! + payloadStart).copyMemory(from: pages.baseAddress!, byteCount: size)
             stored = size
-            usedCodec = .none
+            storedChecksum = checksum
         }
-        header = ImageFrameHeader(codec: usedCodec, number: number, firstPage: firstPage, physicalAddress: physicalAddress,
-                                  pageCount: pageCount, uncompressedSize: size, storedSize: stored,
-                                  uncompressedChecksum: ImageChecksum.xxh3(pages),
-                                  storedChecksum: ImageChecksum.xxh3(UnsafeRawBufferPointer(rebasing: output[payloadStart..<payloadStart + stored])))
+        header = ImageFrameHeader(codec: compressed == nil ? .none : compression, number: number, firstPage: firstPage,
+                                  physicalAddress: physicalAddress, pageCount: pageCount, uncompressedSize: size,
+                                  storedSize: stored, uncompressedChecksum: checksum, storedChecksum: storedChecksum)
         header.store(into: output)
         lengthOnDisk = ImageFormat.roundUp(payloadStart + stored)
         (output.baseAddress! + payloadStart + stored).initializeMemory(as: UInt8.self, repeating: 0,
