@@ -16,6 +16,8 @@ public struct HibernationImageSaver {
     public var target: ResumeTarget
     public var vmcore: String = "/proc/vmcore"
     public var compression: ImageCompression = .lz4
+    /// Prefix of /proc/meminfo: "" in H, a fake tree in tests.
+    public var systemRoot: String = ""
 
     public init(context: HibernationKernelContext, target: ResumeTarget) {
         self.context = context
@@ -33,6 +35,8 @@ public struct HibernationImageSaver {
     /// Saves and commits the image; `progress` (its total is set here) follows A's memory outside R.
     public func run(progress: ProgressMeter? = nil) throws -> Result {
         let start = Clocks.now()
+        // What H has before this program allocates anything: what the restorer will have at resume.
+        let availableAtStart = try HibernationKernelMemory.availableBytes(meminfo: systemRoot + "/proc/meminfo")
         let memory = try SystemKernelMemory.open(vmcore: vmcore, context: context)
         guard let note = memory.core.note(named: KJumpNote.name).map({ KJumpNote(descriptor: $0.descriptor) }),
               let firmware = note.firmwareMemoryMap else {
@@ -73,6 +77,13 @@ public struct HibernationImageSaver {
                                      options: .init(workers: budget.workers, maxFramesInFlight: budget.maxFramesInFlight))
         let statistics = try ImageSaver(recordZeroPages: true)
             .save(memory: memory.outsideRegion, ranges: ranges, excluded: excluded, into: writer) { progress?.update($0) }
+        // Never commit an image the restorer would refuse: the hibernated system would be lost at resume.
+        if let shortfall = ImageMemoryBudget.resumeShortfall(
+            availableAtStart: availableAtStart, frameInputBytes: header.frameInputBytes,
+            readChunkBytes: ImageReader.Options().readChunkBytes, indexEntries: writer.indexEntryCount + 1) {
+            throw HibernationError.wouldNotResume(availableBytes: availableAtStart, neededBytes: availableAtStart + shortfall,
+                                                  regionBytes: context.region.ranges.reduce(0) { $0 + $1.size })
+        }
         let summary = try writer.finish(committedAt: Int64(time(nil)))
         progress?.finish()
         return Result(statistics: statistics, summary: summary,
@@ -110,6 +121,7 @@ public enum HibernationError: Error, CustomStringConvertible {
     case staleFilesystem(String)
     case notResumed(state: String)
     case notEnoughMemory(availableBytes: UInt64, neededBytes: UInt64)
+    case wouldNotResume(availableBytes: UInt64, neededBytes: UInt64, regionBytes: UInt64)
 
     public var description: String {
         switch self {
@@ -123,8 +135,17 @@ public enum HibernationError: Error, CustomStringConvertible {
             "the image is stale: \(reason). Boot the normal system; the image stays unused"
         case let .notEnoughMemory(available, needed):
             "the hibernation kernel has \(available >> 20) MiB of memory available but restoring this image needs \(needed >> 20) MiB; the image was left unused. Boot the normal system and hibernate again with a larger H region (kjump hibernate --region-mib)"
+        case let .wouldNotResume(available, needed, region):
+            "this image could not be resumed: restoring it needs \(needed >> 20) MiB in the hibernation kernel, which has \(available >> 20) MiB, so it was not committed and the system keeps running. Hibernate again with a larger H region: kjump hibernate --region-mib \(Self.suggestedRegionMiB(regionBytes: region, shortfall: needed - available))"
         case .notResumed(let state):
             "the hibernation kernel returned without saving an image (image state: \(state)); the system kept running and nothing was lost"
         }
+    }
+}
+
+extension HibernationError {
+    /// The H region that would hold what was missing, with 16 MiB to spare, in MiB.
+    static func suggestedRegionMiB(regionBytes: UInt64, shortfall: UInt64) -> UInt64 {
+        (regionBytes + shortfall + (16 << 20) + (1 << 20) - 1) >> 20
     }
 }

@@ -34,4 +34,26 @@ import Testing
         #expect(budget.workers == 1 && budget.maxFramesInFlight == 2)
         #expect(budget.writerBytes == 3 * 2 * UInt64(mib) + UInt64(5 * mib) + ImageMemoryBudget.reserveBytes)
     }
+
+    @Test func theSaverRefusesWhatTheRestorerWouldRefuse() {
+        // 1 worker, 40 000 entries: 3 MiB + 8 MiB + 8 MiB reserve + 2.4 MiB of index, plus the index again ≈ 23.8 MiB.
+        let shortfall = { (available: Int, entries: Int) in
+            ImageMemoryBudget.resumeShortfall(availableAtStart: UInt64(available), frameInputBytes: self.mib,
+                                              readChunkBytes: 4 * self.mib, indexEntries: entries)
+        }
+        #expect(shortfall(64 * mib, 40_000) == nil)
+        let short = shortfall(20 * mib, 40_000)
+        #expect(short == ImageMemoryBudget.readerBytes(workers: 1, frameInputBytes: mib, readChunkBytes: 4 * mib,
+                                                        indexEntries: 40_000) + 40_000 * 64 - UInt64(20 * mib))
+        // A 64 GiB machine's fragmented memory: 2 million extents need far more than a 128 MiB region holds.
+        #expect(shortfall(100 * mib, 2_000_000) != nil)
+        // Whenever the saver commits, the restorer (which measures after decoding the index) has room for one thread.
+        for available in stride(from: 16 * mib, through: 96 * mib, by: mib) {
+            for entries in [0, 10_000, 100_000, 400_000] where shortfall(available, entries) == nil {
+                #expect(ImageMemoryBudget.forReading(availableBytes: UInt64(available - entries * 64), processors: 2,
+                                                     frameInputBytes: mib, readChunkBytes: 4 * mib, indexEntries: entries) != nil)
+            }
+        }
+    }
 }
+

@@ -67,3 +67,10 @@ import Testing
         #expect(try ImageReader.probe(FileByteSource(path: image)).state.state == .consumed)
     }
 }
+
+@Suite struct HibernationErrorTextTests {
+    @Test func anImageThatWouldNotResumeNamesTheRegionThatWouldHoldIt() {
+        let error = HibernationError.wouldNotResume(availableBytes: 30 << 20, neededBytes: 150 << 20, regionBytes: 129 << 20)
+        #expect(error.description == "this image could not be resumed: restoring it needs 150 MiB in the hibernation kernel, which has 30 MiB, so it was not committed and the system keeps running. Hibernate again with a larger H region: kjump hibernate --region-mib 265")
+    }
+}

@@ -76,4 +76,18 @@ public struct ImageMemoryBudget: Sendable, Equatable {
                                  writerBytes: writerBytes(workers: workers, frameInputBytes: frameInputBytes,
                                                           writeChunkBytes: writeChunkBytes, indexEntries: indexEntries))
     }
+
+    /// How many bytes short a hibernation kernel that had `availableAtStart`
+    /// bytes available before it read anything would be when restoring an
+    /// image of `indexEntries` extents and frames; nil if it has enough.
+    /// The saver asks this before it commits (the same H region and kernel
+    /// boot at resume), so that an image the restorer would refuse for want
+    /// of memory is never committed. As strict as the restorer's own check,
+    /// which measures after decoding the index and counts it again.
+    public static func resumeShortfall(availableAtStart: UInt64, frameInputBytes: Int, readChunkBytes: Int,
+                                       indexEntries: Int) -> UInt64? {
+        let needed = readerBytes(workers: 1, frameInputBytes: frameInputBytes, readChunkBytes: readChunkBytes,
+                                 indexEntries: indexEntries) + UInt64(indexEntries) * 64
+        return needed > availableAtStart ? needed - availableAtStart : nil
+    }
 }

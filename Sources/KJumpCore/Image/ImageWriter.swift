@@ -83,6 +83,8 @@ public final class ImageWriter {
     private let pageSize: Int
     private let pagesPerFrame: Int
     private var phase = Phase.open
+    /// Extents and frames recorded so far: the index's size in entries (the frame being filled not counted).
+    public var indexEntryCount: Int { extents.count + frames.count }
     private var extents: [ImageExtent] = []
     private var frames: [ImageFrameEntry] = []
     private var current: FrameJob?
