@@ -75,16 +75,24 @@ public struct HibernationImageSaver {
             frameInputBytes: header.frameInputBytes, writeChunkBytes: 4 << 20, indexEntries: 0)
         let writer = try ImageWriter(header: header, sink: sink,
                                      options: .init(workers: budget.workers, maxFramesInFlight: budget.maxFramesInFlight))
-        let statistics = try ImageSaver(recordZeroPages: true)
-            .save(memory: memory.outsideRegion, ranges: ranges, excluded: excluded, into: writer) { progress?.update($0) }
-        // Never commit an image the restorer would refuse: the hibernated system would be lost at resume.
-        if let shortfall = ImageMemoryBudget.resumeShortfall(
-            availableAtStart: availableAtStart, frameInputBytes: header.frameInputBytes,
-            readChunkBytes: ImageReader.Options().readChunkBytes, indexEntries: writer.indexEntryCount + 1) {
-            throw HibernationError.wouldNotResume(availableBytes: availableAtStart, neededBytes: availableAtStart + shortfall,
-                                                  regionBytes: context.region.ranges.reduce(0) { $0 + $1.size })
+        let statistics: ImageSaver.Statistics
+        let summary: ImageSummary
+        do {
+            statistics = try ImageSaver(recordZeroPages: true)
+                .save(memory: memory.outsideRegion, ranges: ranges, excluded: excluded, into: writer) { progress?.update($0) }
+            // Never commit an image the restorer would refuse: the hibernated system would be lost at resume.
+            if let shortfall = ImageMemoryBudget.resumeShortfall(
+                availableAtStart: availableAtStart, frameInputBytes: header.frameInputBytes,
+                readChunkBytes: ImageReader.Options().readChunkBytes, indexEntries: writer.indexEntryCount + 1) {
+                throw HibernationError.wouldNotResume(availableBytes: availableAtStart, neededBytes: availableAtStart + shortfall,
+                                                      regionBytes: context.region.ranges.reduce(0) { $0 + $1.size })
+            }
+            summary = try writer.finish(committedAt: Int64(time(nil)))
+        } catch {
+            // Say why on the target itself: the system kernel reads it after H jumps back.
+            try? writer.abandon(reason: "\(error)")
+            throw error
         }
-        let summary = try writer.finish(committedAt: Int64(time(nil)))
         progress?.finish()
         return Result(statistics: statistics, summary: summary,
                       seconds: Double(Clocks.now().monotonic - start.monotonic) / 1e9,
@@ -120,6 +128,7 @@ public enum HibernationError: Error, CustomStringConvertible {
     case machineChanged(String)
     case staleFilesystem(String)
     case notResumed(state: String)
+    case notSaved(reason: String)
     case notEnoughMemory(availableBytes: UInt64, neededBytes: UInt64)
     case wouldNotResume(availableBytes: UInt64, neededBytes: UInt64, regionBytes: UInt64)
 
@@ -137,6 +146,8 @@ public enum HibernationError: Error, CustomStringConvertible {
             "the hibernation kernel has \(available >> 20) MiB of memory available but restoring this image needs \(needed >> 20) MiB; the image was left unused. Boot the normal system and hibernate again with a larger H region (kjump hibernate --region-mib)"
         case let .wouldNotResume(available, needed, region):
             "this image could not be resumed: restoring it needs \(needed >> 20) MiB in the hibernation kernel, which has \(available >> 20) MiB, so it was not committed and the system keeps running. Hibernate again with a larger H region: kjump hibernate --region-mib \(Self.suggestedRegionMiB(regionBytes: region, shortfall: needed - available))"
+        case .notSaved(let reason):
+            "the hibernation kernel could not save the image: \(reason). It jumped back: the system kept running and nothing was lost"
         case .notResumed(let state):
             "the hibernation kernel returned without saving an image (image state: \(state)); the system kept running and nothing was lost"
         }

@@ -107,6 +107,7 @@ struct HibernateCommand: ParsableCommand {
         let state = (try? ImageReader.probe(target.openImageSource()))?.state
         guard let state, state.state == .consumed else {
             disarmBootEntry()
+            if let state, state.state == .writing, let reason = state.failure { throw HibernationError.notSaved(reason: reason) }
             throw HibernationError.notResumed(state: state.map { "\($0.state)" } ?? "none")
         }
         var line = "kjump: resumed; the system was away \(after.seconds(since: before))"

@@ -8,7 +8,7 @@ enum ImageDescription {
             "created    \(header.createdAt) (unix seconds)",
             "kernel     \(header.systemKernel.osRelease), VMCOREINFO XXH3-128 \(header.systemKernel.vmcoreinfoXXH3)",
         ]
-        if let state { lines.append("state      \(state.state)") }
+        if let state { lines.append("state      \(state.state)" + (state.failure.map { " (given up: \($0))" } ?? "")) }
         if header.reentryPoint != 0 { lines.append("re-entry   0x\(String(header.reentryPoint, radix: 16))") }
         if !header.hibernationRegion.ranges.isEmpty {
             lines.append("H region   " + header.hibernationRegion.ranges.map(\.description).joined(separator: " "))

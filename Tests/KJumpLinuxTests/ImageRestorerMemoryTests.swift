@@ -74,3 +74,10 @@ import Testing
         #expect(error.description == "this image could not be resumed: restoring it needs 150 MiB in the hibernation kernel, which has 30 MiB, so it was not committed and the system keeps running. Hibernate again with a larger H region: kjump hibernate --region-mib 265")
     }
 }
+
+@Suite struct HibernationNotSavedTextTests {
+    @Test func theReasonFromTheHibernationKernelIsRepeated() {
+        #expect(HibernationError.notSaved(reason: "cannot write /dev/vdc: No space left on device").description
+                    == "the hibernation kernel could not save the image: cannot write /dev/vdc: No space left on device. It jumped back: the system kept running and nothing was lost")
+    }
+}

@@ -28,13 +28,15 @@ run_qemu_retrying() {
     retry_boot "$marker" run_qemu "$@"
 }
 
-# boot_system LOG SCENARIO TIMEOUT: boots the system kernel with its disks and
-# the guest half of SCENARIO.
+# boot_system LOG SCENARIO TIMEOUT [QEMU ARGS...]: boots the system kernel with
+# its disks (and any further QEMU arguments: more disks) and the guest half of SCENARIO.
 boot_system() {
-    run_qemu_retrying KJUMP-INIT "$1" "$3" "$SYSTEM_KERNEL" "$(system_append "$2")" \
+    local log=$1 scenario=$2 timeout=$3
+    shift 3
+    run_qemu_retrying KJUMP-INIT "$log" "$timeout" "$SYSTEM_KERNEL" "$(system_append "$scenario")" \
         -initrd "$OUT/system-initramfs.cpio" \
         -drive "file=$OUT/data.img,if=virtio,format=raw" \
-        -drive "file=$OUT/resume.img,if=virtio,format=raw"
+        -drive "file=$OUT/resume.img,if=virtio,format=raw" "$@"
 }
 
 # boot_hibernation_alone LOG TIMEOUT: boots H by itself, confined to the H

@@ -1,11 +1,19 @@
-# summary: the data disk is mounted elsewhere between hibernate and resume: the resume refuses, the image stays unused
+# summary: a save that fails in H (a 16 MiB resume disk) jumps back and kjump hibernate says why; then the data disk is mounted elsewhere between hibernate and resume: the resume refuses, the image stays unused
 # shellcheck shell=bash
 source "$LAB_DIR/lib/artefacts.sh"
 
 scenario_main() {
     build_all || fail "building the lab artefacts failed (see $OUT/lab.log)"
     local log="$OUT/system.log"
-    boot_system "$log" stale 900 || fail "the first QEMU did not power off by itself (status $?; $log)"
+    # The same three disks at resume: the firmware's memory map depends on them.
+    truncate -s 16M "$OUT/small.img" || fail "cannot create $OUT/small.img"
+    boot_system "$log" stale 900 -drive "file=$OUT/small.img,if=virtio,format=raw" \
+        || fail "the first QEMU did not power off by itself (status $?; $log)"
+    # The failed save: H jumped back, kjump hibernate exited 1 with H's reason, the workload is intact.
+    serial_has "$log" '^KJUMP-SMALL-HIBERNATE rc=1$' || fail "kjump hibernate to a 16 MiB disk did not exit 1 ($log)"
+    serial_has "$log" '^KJUMP-SMALL .*could not save the image: .*nothing was lost' \
+        || fail "kjump hibernate did not say why the hibernation kernel could not save: $(grep -a -m1 '^KJUMP-SMALL ' "$log") ($log)"
+    serial_has "$log" '^KJUMP-SMALL-AFTER WORKLOAD-OK .*continued=yes' || fail "the workload was not intact after the failed save ($log)"
     serial_has "$log" '^KJUMP-H-HIBERNATED' || fail "the hibernation kernel did not save an image ($log)"
     "$OUT/bin/kjump" inspect "$OUT/resume.img" | grep -q 'note       filesystems=/dev/vda:' \
         || fail "the image does not record the mounted ext4 filesystem"
@@ -20,11 +28,12 @@ scenario_main() {
     cmdline=$("$OUT/bin/kjump" inspect --resume-command-line "$OUT/resume.img")
     run_qemu_retrying KJUMP-H-INIT "$rlog" 600 "$HIBERNATION_KERNEL" "$cmdline console=ttyS0 panic=-1 quiet" \
         -drive "file=$OUT/data.img,if=virtio,format=raw" -drive "file=$OUT/resume.img,if=virtio,format=raw" \
+        -drive "file=$OUT/small.img,if=virtio,format=raw" \
         || fail "the resume QEMU did not power off cleanly (status $?; $rlog)"
     serial_has "$rlog" '^KJUMP-H-RESUME-REFUSED' || fail "the stale image was not refused ($rlog)"
     serial_has "$rlog" 'was mounted since the image was made' || fail "the refusal does not say why ($rlog)"
     serial_has "$rlog" '^KJUMP-RESUMED-WORKLOAD' && fail "the stale image was resumed ($rlog)"
     "$OUT/bin/kjump" inspect "$OUT/resume.img" | grep -q '^state      committed' \
         || fail "the refused image was marked consumed; it must stay unused"
-    pass "refused=mounted-since image_state=committed"
+    pass "failed_save_reported=yes refused=mounted-since image_state=committed"
 }

@@ -32,7 +32,12 @@ public enum ImageState: UInt32, Sendable, CaseIterable, CustomStringConvertible 
 /// 56  8  started at   (i64 unix seconds)
 /// 64  8  committed at (i64 unix seconds, 0 = not yet)
 /// 72  8  consumed at  (i64 unix seconds, 0 = not yet)
+/// 80  4  failure length n (0 = none), at most 1024
+/// 84  n  failure: why the writer stopped, UTF-8 (only in a `writing` image)
 /// ```
+/// The failure came later than the rest: writers before it left these bytes
+/// zero (no failure), and readers before it ignore them (the checksum covers
+/// them either way), so the format version did not change.
 public struct ImageStateBlock: Sendable, Equatable {
     /// Byte offset of the state block in every image.
     public static let offset: UInt64 = ImageFormat.stateBlockOffset
@@ -48,9 +53,14 @@ public struct ImageStateBlock: Sendable, Equatable {
     public var startedAt: Int64
     public var committedAt: Int64?
     public var consumedAt: Int64?
+    /// Why the writer stopped before the commit (`ImageWriter.abandon`), for the
+    /// system kernel to report after the hibernation kernel jumped back.
+    public var failure: String?
+    /// The longest failure text kept, in bytes (longer ones are cut at a character boundary).
+    public static let maximumFailureBytes = 1024
 
     public init(state: ImageState, imageID: ImageID, headerChecksum: UInt64, imageLength: UInt64,
-                startedAt: Int64, committedAt: Int64? = nil, consumedAt: Int64? = nil) {
+                startedAt: Int64, committedAt: Int64? = nil, consumedAt: Int64? = nil, failure: String? = nil) {
         self.state = state
         self.imageID = imageID
         self.headerChecksum = headerChecksum
@@ -58,6 +68,7 @@ public struct ImageStateBlock: Sendable, Equatable {
         self.startedAt = startedAt
         self.committedAt = committedAt
         self.consumedAt = consumedAt
+        self.failure = failure
     }
 
     /// The same block marked consumed at `time` (unix seconds). The restorer
@@ -83,6 +94,9 @@ public struct ImageStateBlock: Sendable, Equatable {
         out.put(startedAt)
         out.put(committedAt ?? 0)
         out.put(consumedAt ?? 0)
+        let failureBytes = Self.truncatedUTF8(failure ?? "", maximumBytes: Self.maximumFailureBytes)
+        out.put(UInt32(failureBytes.count))
+        out.put(failureBytes)
         out.zeros(Self.size - out.count)
         out.set(ImageChecksum.xxh3(out.bytes), at: 8)
         return out.bytes
@@ -110,11 +124,27 @@ public struct ImageStateBlock: Sendable, Equatable {
         }
         let committedAt = bytes.imageLoad(Int64.self, at: 64)
         let consumedAt = bytes.imageLoad(Int64.self, at: 72)
+        let failureLength = Int(bytes.imageLoad(UInt32.self, at: 80))
+        guard failureLength <= Self.maximumFailureBytes else {
+            throw .stateCorrupt(offset: offset + 80, reason: "its failure text is \(failureLength) bytes long, more than \(Self.maximumFailureBytes)")
+        }
         self.init(state: state, imageID: ImageID(bytes: Array(bytes[24..<40])),
                   headerChecksum: bytes.imageLoad(UInt64.self, at: 40),
                   imageLength: bytes.imageLoad(UInt64.self, at: 48),
                   startedAt: bytes.imageLoad(Int64.self, at: 56),
                   committedAt: committedAt == 0 ? nil : committedAt,
-                  consumedAt: consumedAt == 0 ? nil : consumedAt)
+                  consumedAt: consumedAt == 0 ? nil : consumedAt,
+                  failure: failureLength == 0 ? nil : String(decoding: bytes[84..<84 + failureLength], as: UTF8.self))
+    }
+
+    /// The UTF-8 of `text`, cut to at most `maximumBytes` without splitting a character.
+    static func truncatedUTF8(_ text: String, maximumBytes: Int) -> [UInt8] {
+        var out: [UInt8] = []
+        for character in text {
+            let utf8 = Array(String(character).utf8)
+            if out.count + utf8.count > maximumBytes { break }
+            out += utf8
+        }
+        return out
     }
 }

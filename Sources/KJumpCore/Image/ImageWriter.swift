@@ -230,6 +230,20 @@ public final class ImageWriter {
         }
     }
 
+    /// Gives the image up before its commit: waits for the frames in flight,
+    /// then rewrites the state block as `writing` with `reason`, durably, so
+    /// that whoever probes the target learns why (the system kernel, after
+    /// the hibernation kernel jumped back). The image stays unresumable.
+    public func abandon(reason: String) throws {
+        if case .finished = phase { throw ImageWriterError.finished }
+        pipeline.discardAll()
+        phase = .failed(reason)
+        let state = ImageStateBlock(state: .writing, imageID: header.imageID, headerChecksum: headerChecksum,
+                                    imageLength: 0, startedAt: header.createdAt, failure: reason)
+        try writeAligned(state.encoded(), at: ImageStateBlock.offset)
+        try sink.synchronize()
+    }
+
     // MARK: - Internals
 
     private func checkOpen() throws {
