@@ -136,7 +136,7 @@ public struct KexecCrashPlanner: Sendable {
         memoryMap.sort { $0.address < $1.address }
         guard memoryMap.count <= E820.maxZeroPageEntries else { throw .tooManyMemoryMapEntries(memoryMap.count) }
 
-        let words = ["nokaslr", "nr_cpus=\(cpus)", "reset_devices",
+        let words = HibernationKernelArguments.common + ["nr_cpus=\(cpus)", "reset_devices",
                      "elfcorehdr=\(headerRange.size)@0x\(String(headerAddress, radix: 16))",
                      "kjump.role=crash"] + extraCommandLine
         let commandLine = words.joined(separator: " ")

@@ -181,7 +181,7 @@ public struct KexecJumpPlanner: Sendable {
 
         // The command line, with room for the purgatory to write the re-entry point.
         // Every CPU: H compresses on all of them (its kernel parks them in HLT before the jump back).
-        let words = ["nokaslr",
+        let words = HibernationKernelArguments.common + [
                      "elfcorehdr=\(headerRange.size)@0x\(hex(headerAddress))",
                      "kjump.role=\(role)",
                      "kjump.region=" + region.ranges.map { "0x\(hex($0.start))-0x\(hex($0.end))" }.joined(separator: ","),

@@ -17,7 +17,7 @@ public struct RestorerCommandLine: Sendable, Equatable {
     ///   - role/extra: `kjump.role=` and further words (console=, kjump.resume=…).
     public init(region: HibernationRegion, firmwareMemoryMap: [E820Entry], extra: [String]) {
         // Every CPU: the restorer decompresses on all of them.
-        var words = ["nokaslr", "memmap=exactmap"]
+        var words = HibernationKernelArguments.common + ["memmap=exactmap"]
         for range in region.ranges {
             words.append("memmap=\(Self.size(range.size))@0x\(String(range.start, radix: 16))")
         }

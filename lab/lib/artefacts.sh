@@ -43,5 +43,5 @@ boot_system() {
 # region exactly as a boot loader starts it at resume.
 boot_hibernation_alone() {
     run_qemu_retrying KJUMP-H-INIT "$1" "$2" "$HIBERNATION_KERNEL" \
-        "console=ttyS0 panic=-1 quiet nokaslr memmap=exactmap memmap=632K@4K memmap=192M@1M"
+        "console=ttyS0 panic=-1 quiet nokaslr clearcpuid=erms memmap=exactmap memmap=632K@4K memmap=192M@1M"
 }
