@@ -161,7 +161,7 @@ public struct KexecCrashPlanner: Sendable {
             KexecSegmentPlan(purpose: "ELF core header", destination: headerRange.start,
                              memorySize: headerRange.size, bytes: header),
             KexecSegmentPlan(purpose: "hibernation kernel", destination: kernelRange.start,
-                             memorySize: kernelRange.size, bytes: Array(kernel.protectedModeKernel)),
+                             memorySize: kernelRange.size, bytes: kernel.protectedModeKernel),
         ]
         return KexecJumpPlan(entry: purgatoryAddress, segments: segments, hibernationMemoryMap: memoryMap,
                              commandLine: commandLine, elfCoreHeader: headerRange, systemMemoryOutsideRegion: dumped)

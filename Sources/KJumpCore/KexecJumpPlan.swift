@@ -7,14 +7,19 @@ public struct KexecSegmentPlan: Sendable, Equatable {
     public var destination: UInt64
     /// Bytes reserved at the destination, a multiple of the page size.
     public var memorySize: UInt64
-    /// The data; at most `memorySize` bytes.
-    public var bytes: [UInt8]
+    /// The data; at most `memorySize` bytes. A slice, so that the kernel's
+    /// segment shares the bytes read from the bzImage instead of copying 10 MB.
+    public var bytes: ArraySlice<UInt8>
 
-    public init(purpose: String, destination: UInt64, memorySize: UInt64, bytes: [UInt8] = []) {
+    public init(purpose: String, destination: UInt64, memorySize: UInt64, bytes: ArraySlice<UInt8>) {
         self.purpose = purpose
         self.destination = destination
         self.memorySize = memorySize
         self.bytes = bytes
+    }
+
+    public init(purpose: String, destination: UInt64, memorySize: UInt64, bytes: [UInt8] = []) {
+        self.init(purpose: purpose, destination: destination, memorySize: memorySize, bytes: bytes[...])
     }
 
     /// The destination range.
@@ -220,7 +225,7 @@ public struct KexecJumpPlanner: Sendable {
                                              memorySize: kernelRange.start - headerRange.end))
         }
         segments.append(KexecSegmentPlan(purpose: "hibernation kernel", destination: kernelRange.start,
-                                         memorySize: kernelRange.size, bytes: Array(kernel.protectedModeKernel)))
+                                         memorySize: kernelRange.size, bytes: kernel.protectedModeKernel))
         if main.end > kernelRange.end {
             segments.append(KexecSegmentPlan(purpose: "scratch", destination: kernelRange.end,
                                              memorySize: main.end - kernelRange.end))

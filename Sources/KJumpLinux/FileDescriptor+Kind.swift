@@ -10,4 +10,12 @@ extension FileDescriptor {
         var info = Glibc.stat()
         return Glibc.fstat(rawValue, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
     }
+
+    /// The size of a regular file; nil for anything else (devices, and the
+    /// files of /proc and /sys, which say 0).
+    var regularFileSize: Int? {
+        var info = Glibc.stat()
+        guard Glibc.fstat(rawValue, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_size > 0 else { return nil }
+        return Int(info.st_size)
+    }
 }

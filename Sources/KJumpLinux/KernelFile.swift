@@ -13,17 +13,44 @@ public enum KernelFile {
             throw KJumpLinuxError.open(path: path, errno: (error as? Errno) ?? .ioError)
         }
         defer { try? fd.close() }
-        var result: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 64 << 10)
-        while result.count < limit {
-            let count: Int
-            do {
-                count = try chunk.withUnsafeMutableBytes { try fd.read(into: $0, retryOnInterrupt: true) }
-            } catch {
+        func read(into buffer: UnsafeMutableRawBufferPointer) throws(KJumpLinuxError) -> Int {
+            do { return try fd.read(into: buffer, retryOnInterrupt: true) } catch {
                 throw KJumpLinuxError.read(path: path, errno: (error as? Errno) ?? .ioError)
             }
+        }
+        // A regular file (a bzImage of 10 MB) is read straight into one array
+        // of its size: growing an array chunk by chunk copied it several times
+        // and touched twice the fresh pages (0.18 s for the hibernation kernel
+        // under emulation, against 0.05 s).
+        var result: [UInt8] = []
+        if let fileSize = fd.regularFileSize {
+            let size = min(fileSize, limit)
+            var failure: KJumpLinuxError?
+            result = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+                let raw = UnsafeMutableRawBufferPointer(buffer)
+                while initialized < size {
+                    let count: Int
+                    do throws(KJumpLinuxError) {
+                        count = try read(into: UnsafeMutableRawBufferPointer(rebasing: raw[initialized...]))
+                    } catch {
+                        failure = error
+                        return
+                    }
+                    if count == 0 { return }
+                    initialized += count
+                }
+            }
+            if let failure { throw failure }
+            if result.count < size { return result }   // shorter than fstat said: that is all there is
+        }
+        // Files of unknown size (/proc, /sys), and a regular file that grew since fstat.
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        while result.count < limit {
+            let count = try chunk.withUnsafeMutableBufferPointer { pointer in
+                Result { () throws(KJumpLinuxError) in try read(into: UnsafeMutableRawBufferPointer(pointer)) }
+            }.get()
             if count == 0 { break }
-            result += chunk[0..<count]
+            result += chunk[0..<min(count, limit - result.count)]
         }
         return result
     }

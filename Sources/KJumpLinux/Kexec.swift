@@ -10,22 +10,23 @@ public enum Kexec {
     /// Loads `segments` as the kexec image that `reboot(LINUX_REBOOT_CMD_KEXEC)` starts at `entry`.
     /// The corresponding system call is `kexec_load`.
     public static func load(entry: UInt64, segments: [KexecSegmentPlan], flags: UInt) throws(KJumpLinuxError) {
-        // One buffer holds every segment's bytes, so all pointers stay valid for the call.
-        let total = segments.reduce(0) { $0 + $1.bytes.count }
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(total, 1), alignment: 4096)
-        defer { buffer.deallocate() }
-        var raw: [ckjump_kexec_segment] = []
-        var offset = 0
-        for segment in segments {
+        // Each segment's own bytes are passed, pinned for the call by nested
+        // withUnsafeBytes: no copy of the 10 MB kernel into another buffer.
+        func withPinned(_ index: Int, _ raw: inout [ckjump_kexec_segment]) -> Int {
+            guard index < segments.count else {
+                return raw.withUnsafeBufferPointer { ckjump_kexec_load(entry, UInt($0.count), $0.baseAddress, flags) }
+            }
+            let segment = segments[index]
             precondition(UInt64(segment.bytes.count) <= segment.memorySize, "a segment's data must fit its memory size")
-            let base = buffer.baseAddress! + offset
-            segment.bytes.withUnsafeBytes { base.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-            raw.append(ckjump_kexec_segment(buf: segment.bytes.isEmpty ? nil : UnsafeRawPointer(base),
-                                            bufsz: segment.bytes.count,
-                                            mem: segment.destination, memsz: Int(segment.memorySize)))
-            offset += segment.bytes.count
+            return segment.bytes.withUnsafeBytes { bytes in
+                raw.append(ckjump_kexec_segment(buf: bytes.isEmpty ? nil : bytes.baseAddress, bufsz: bytes.count,
+                                                mem: segment.destination, memsz: Int(segment.memorySize)))
+                return withPinned(index + 1, &raw)
+            }
         }
-        let rc = raw.withUnsafeBufferPointer { ckjump_kexec_load(entry, UInt(raw.count), $0.baseAddress, flags) }
+        var raw: [ckjump_kexec_segment] = []
+        raw.reserveCapacity(segments.count)
+        let rc = withPinned(0, &raw)
         if rc < 0 { throw .syscall(name: "kexec_load", errno: Errno(rawValue: Int32(-rc))) }
     }
 

@@ -41,7 +41,7 @@ import Testing
         #expect(plan.systemMemoryOutsideRegion == [PhysicalRange(start: 0x100000, end: 0x3300_0000),
                                                    PhysicalRange(start: 0x3f00_0000, end: 0x3ffe_0000)])
         let header = try #require(plan.segments.first { $0.purpose == "ELF core header" })
-        let core = try ElfCoreFile(parsing: ArrayByteSource(header.bytes), offsets: .physicalAddress)
+        let core = try ElfCoreFile(parsing: ArrayByteSource(Array(header.bytes)), offsets: .physicalAddress)
         #expect(core.loads.map { PhysicalRange(start: $0.physicalAddress, end: $0.physicalAddress + $0.memorySize) }
                 == plan.systemMemoryOutsideRegion)
         #expect(core.programHeaders.filter { $0.type == ElfProgramHeader.note }

@@ -98,7 +98,7 @@ import Testing
         let plan = try Self.planner().plan()
         let header = try #require(plan.segments.first { $0.purpose == "ELF core header" })
         #expect(header.range == plan.elfCoreHeader)
-        let core = try ElfCoreFile(parsing: ArrayByteSource(header.bytes), offsets: .physicalAddress)
+        let core = try ElfCoreFile(parsing: ArrayByteSource(Array(header.bytes)), offsets: .physicalAddress)
         let loads = core.loads.map { PhysicalRange(start: $0.physicalAddress, end: $0.physicalAddress + $0.memorySize) }
         #expect(loads == [PhysicalRange(start: 0x9f000, end: 0x9fc00), PhysicalRange(start: 0xc100000, end: 0x3ffe0000)])
         #expect(plan.systemMemoryOutsideRegion == loads)
@@ -111,7 +111,7 @@ import Testing
     @Test func vmcoreinfoOutsideTheRegionGetsItsOwnNote() throws {
         let plan = try Self.planner(vmcoreinfo: PhysicalRange(start: 0x3f000000, end: 0x3f001024)).plan()
         let header = try #require(plan.segments.first { $0.purpose == "ELF core header" })
-        let notes = try ElfCoreFile(parsing: ArrayByteSource(header.bytes), offsets: .physicalAddress).programHeaders.filter { $0.type == ElfProgramHeader.note }
+        let notes = try ElfCoreFile(parsing: ArrayByteSource(Array(header.bytes)), offsets: .physicalAddress).programHeaders.filter { $0.type == ElfProgramHeader.note }
         #expect(notes.map(\.offset).contains(0x3f000000))
         #expect(notes.count == 2)
     }

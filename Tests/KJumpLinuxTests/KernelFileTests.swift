@@ -10,6 +10,18 @@ import Testing
         #expect(text.contains("Pid:"))
     }
 
+    @Test func readsRegularFilesWholeAndStopsAtTheLimit() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kjump-kernelfile-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let bytes = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }   // several 64 KiB chunks, not a multiple
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        #expect(try KernelFile.readBytes(path, limit: 1 << 20) == bytes)
+        #expect(try KernelFile.readBytes(path, limit: 100_000) == Array(bytes.prefix(100_000)))
+        #expect(try KernelFile.readBytes(path, limit: 0) == [])
+        try Data().write(to: URL(fileURLWithPath: path))
+        #expect(try KernelFile.readBytes(path) == [])
+    }
+
     @Test func probeTellsMissingFromUnreadable() {
         #expect(KernelFile.probe("/nonexistent/kjump-test") == .missing)
         if case .unreadable(let reason) = KernelFile.probe("/proc/self/mem") {
