@@ -67,6 +67,8 @@ public struct HibernationImageSaver {
             resumeCommandLine: restorer.text,
             notes: [ImageNote(key: "free-pages-excluded", value: "\(classification.counts[.free])"),
                     ImageNote(key: "filesystems", value: note.fields["filesystems"] ?? ""),
+                    // Which `kjump hibernate` this is: it trusts a failure left here only from its own attempt.
+                    ImageNote(key: "attempt", value: note.fields["attempt"] ?? ""),
                     .vmcoreinfo(descriptor: vmcoreinfoNote.descriptor)])
         // No capacity: an image that does not fit is a write error, never a partial (unresumable) image.
         let sink = try target.openImageSink()

@@ -73,6 +73,9 @@ struct HibernateCommand: ParsableCommand {
         for (device, identity) in filesystems where identity == nil {
             print("kjump: warning: \(device) is not ext2/3/4; a resume cannot tell whether it was mounted in between")
         }
+        // Names this attempt, so that a reason H leaves on the target is known to be this attempt's.
+        let attempt = SystemRandom.bytes(8).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        loader.noteFields["attempt"] = attempt
         loader.noteFields["filesystems"] = filesystems.compactMap(\.identity).map(\.description).joined(separator: ",")
         // The plan holds the bzImage's bytes: it ends with this scope, so the
         // heap can hand them back before the jump (they would be in the image).
@@ -104,10 +107,15 @@ struct HibernateCommand: ParsableCommand {
         // Back: either resumed from the image (now consumed) or the hibernation kernel gave up.
         // What this kernel cached of the device predates the jump.
         PageCache.drop(resumeDevice)
-        let state = (try? ImageReader.probe(target.openImageSource()))?.state
+        let probe = try? ImageReader.probe(target.openImageSource())
+        let state = probe?.state
         guard let state, state.state == .consumed else {
             disarmBootEntry()
-            if let state, state.state == .writing, let reason = state.failure { throw HibernationError.notSaved(reason: reason) }
+            // H's reason, if this attempt's image carries one (not an older attempt's: H may have failed before starting its image).
+            if let probe, probe.state.state == .writing, let reason = probe.state.failure,
+               probe.header.note("attempt") == attempt {
+                throw HibernationError.notSaved(reason: reason)
+            }
             throw HibernationError.notResumed(state: state.map { "\($0.state)" } ?? "none")
         }
         var line = "kjump: resumed; the system was away \(after.seconds(since: before))"
