@@ -11,9 +11,19 @@ public protocol ByteSource {
     /// that holds its bytes (a file mapping) passes them without copying; the
     /// pointer is valid only during the call.
     func withBytes<Result>(at offset: UInt64, count: Int, _ body: (UnsafeRawBufferPointer) throws -> Result) throws -> Result
+    /// The same bytes as `read(at:count:)`, as a slice whose storage may
+    /// begin before it: a source that reads with `O_DIRECT` reads straight
+    /// into an aligned place of the slice's array instead of copying from a
+    /// bounce buffer.
+    func readSlice(at offset: UInt64, count: Int) throws -> ArraySlice<UInt8>
 }
 
 extension ByteSource {
+    /// `read(at:count:)` as a slice.
+    public func readSlice(at offset: UInt64, count: Int) throws -> ArraySlice<UInt8> {
+        try read(at: offset, count: count)[...]
+    }
+
     /// Reads the bytes, then calls `body` with them.
     public func withBytes<Result>(at offset: UInt64, count: Int, _ body: (UnsafeRawBufferPointer) throws -> Result) throws -> Result {
         try read(at: offset, count: count).withUnsafeBytes(body)

@@ -76,6 +76,41 @@ public final class FileByteSource: ByteSource, @unchecked Sendable {
         return result
     }
 
+    /// Direct, aligned reads (an image's frames: 4 KiB-aligned offsets and
+    /// lengths) go straight into an aligned place inside the returned slice's
+    /// array, without the bounce buffer's copy; anything else as `read`.
+    public func readSlice(at offset: UInt64, count: Int) throws -> ArraySlice<UInt8> {
+        let alignment = AlignedBuffer.alignment
+        guard isDirect, count > 0, offset % UInt64(alignment) == 0, count % alignment == 0 else {
+            return try read(at: offset, count: count)[...]
+        }
+        guard offset <= size, UInt64(count) <= size - offset else {
+            throw ByteSourceError.outOfBounds(offset: offset, count: count, size: size)
+        }
+        var pad = 0
+        var done = 0
+        var failure: Errno?
+        let array = [UInt8](unsafeUninitializedCapacity: count + alignment) { buffer, initialized in
+            let base = UnsafeMutableRawPointer(buffer.baseAddress!)
+            pad = (alignment - Int(bitPattern: base) % alignment) % alignment
+            (base).initializeMemory(as: UInt8.self, repeating: 0, count: pad)
+            while done < count {
+                let n = pread(descriptor.rawValue, base + pad + done, count - done, off_t(offset) + off_t(done))
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = Errno(rawValue: errno)
+                    break
+                }
+                if n == 0 { break }
+                done += n
+            }
+            initialized = pad + done
+        }
+        if let failure { throw KJumpLinuxError.read(path: path, errno: failure) }
+        guard done == count else { throw ByteSourceError.outOfBounds(offset: offset, count: count, size: size) }
+        return array[pad..<pad + count]
+    }
+
     private func readBuffered(into raw: UnsafeMutableRawBufferPointer, at offset: UInt64, done: inout Int) throws(Errno) {
         while done < raw.count {
             let n: Int

@@ -38,6 +38,22 @@ import Testing
         }
     }
 
+    @Test func alignedSlicesAreReadInPlaceAndOthersAsBefore() throws {
+        let size = 5 * 4096 * 256 + 700   // 5 MiB and a bit: more than one bounce chunk, an unaligned end
+        let (path, bytes) = try scratchFile("slice", size: size)
+        defer { unlink(path) }
+        let source = try FileByteSource(path: path, direct: true)
+        for (offset, count) in [(0, 4096), (8192, 4 << 20), (4096, 5 * 4096 * 256 - 4096), (100, 5000), (4096, 4095)] {
+            let slice = try source.readSlice(at: UInt64(offset), count: count)
+            #expect(Array(slice) == Array(bytes[offset..<offset + count]), "offset \(offset) count \(count), direct \(source.isDirect)")
+            #expect(slice.count == count)
+        }
+        // The last aligned block runs past the end of the file: refused, not short.
+        #expect(throws: ByteSourceError.outOfBounds(offset: UInt64(5 * 4096 * 256), count: 4096, size: UInt64(size))) {
+            try source.readSlice(at: UInt64(5 * 4096 * 256), count: 4096)
+        }
+    }
+
     @Test func directWritesTakeAlignedUnalignedAndOddSpans() throws {
         let (path, original) = try scratchFile("write", size: 64 * 1024)
         defer { unlink(path) }

@@ -64,14 +64,14 @@ extension ImageReader {
             }
             let end = frames[last].fileOffset + UInt64(frames[last].lengthOnDisk)
             let what = last == nextToRead ? "frame \(nextToRead)" : "frames \(nextToRead)–\(last)"
-            let bytes: [UInt8]
-            do { bytes = try read(what, at: first.fileOffset, count: Int(end - first.fileOffset)) } catch {
+            let bytes: ArraySlice<UInt8>
+            do { bytes = try readFrames(what, at: first.fileOffset, count: Int(end - first.fileOffset)) } catch {
                 failure = error
                 break
             }
             for number in nextToRead...last {
                 let entry = frames[number]
-                let start = Int(entry.fileOffset - first.fileOffset)
+                let start = bytes.startIndex + Int(entry.fileOffset - first.fileOffset)   // the slice need not start at 0
                 let frameBytes = bytes[start..<start + entry.lengthOnDisk]
                 let placement = placements[number]
                 pipeline.submit { worker in

@@ -76,10 +76,10 @@ extension ImageReader {
                 }
                 let end = frames[last].fileOffset + UInt64(frames[last].lengthOnDisk)
                 let what = last == nextToRead ? "frame \(nextToRead)" : "frames \(nextToRead)–\(last)"
-                let bytes = try read(what, at: first.fileOffset, count: Int(end - first.fileOffset))
+                let bytes = try readFrames(what, at: first.fileOffset, count: Int(end - first.fileOffset))
                 for frameNumber in nextToRead...last {
                     let entry = frames[frameNumber]
-                    let start = Int(entry.fileOffset - first.fileOffset)
+                    let start = bytes.startIndex + Int(entry.fileOffset - first.fileOffset)   // the slice need not start at 0
                     let frameBytes = bytes[start..<start + entry.lengthOnDisk]
                     pipeline.submit { codec in
                         try Self.decode(frame: frameNumber, entry: entry, bytes: frameBytes, pageSize: pageSize, codec: codec)

@@ -168,5 +168,14 @@ public final class ImageReader {
         try Self.read(source, what, at: offset, count: count)
     }
 
+    /// Frames, read as a slice (`ByteSource.readSlice`): no copy out of a bounce buffer.
+    func readFrames(_ what: String, at offset: UInt64, count: Int) throws -> ArraySlice<UInt8> {
+        do {
+            return try source.readSlice(at: offset, count: count)
+        } catch ByteSourceError.outOfBounds {
+            throw ImageError.truncated(what: what, offset: offset, count: count, sourceSize: source.size)
+        }
+    }
+
     var readerOptions: Options { options }
 }
