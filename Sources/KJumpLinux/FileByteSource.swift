@@ -52,28 +52,13 @@ public final class FileByteSource: ByteSource, @unchecked Sendable {
     /// Exactly `count` bytes at `offset`; a read past the end of the file throws
     /// `ByteSourceError.outOfBounds`, as the `ByteSource` contract asks.
     public func read(at offset: UInt64, count: Int) throws -> [UInt8] {
-        guard count >= 0, offset <= size, UInt64(count) <= size - offset else {
-            throw ByteSourceError.outOfBounds(offset: offset, count: count, size: size)
-        }
-        // The buffer is filled before anyone reads it: no zeroing first.
-        var done = 0
-        var failure: Errno?
-        let result = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-            let raw = UnsafeMutableRawBufferPointer(buffer)
-            do throws(Errno) {
-                if isDirect {
-                    try readDirect(into: raw, at: offset, done: &done)
-                } else {
-                    try readBuffered(into: raw, at: offset, done: &done)
-                }
-            } catch {
-                failure = error
+        try readArray(at: offset, count: count, alignment: 1) { raw, done throws(Errno) in
+            if isDirect {
+                try readDirect(into: raw, at: offset, done: &done)
+            } else {
+                try readInPlace(into: raw, at: offset, done: &done)
             }
-            initialized = done
-        }
-        if let failure { throw KJumpLinuxError.read(path: path, errno: failure) }
-        guard done == count else { throw ByteSourceError.outOfBounds(offset: offset, count: count, size: size) }
-        return result
+        }.array
     }
 
     /// Direct, aligned reads (an image's frames: 4 KiB-aligned offsets and
@@ -84,34 +69,44 @@ public final class FileByteSource: ByteSource, @unchecked Sendable {
         guard isDirect, count > 0, offset % UInt64(alignment) == 0, count % alignment == 0 else {
             return try read(at: offset, count: count)[...]
         }
-        guard offset <= size, UInt64(count) <= size - offset else {
+        let (array, pad) = try readArray(at: offset, count: count, alignment: alignment) { raw, done throws(Errno) in
+            try readInPlace(into: raw, at: offset, done: &done)
+        }
+        return array[pad..<pad + count]
+    }
+
+    /// Exactly `count` bytes at `offset`, in a new array whose bytes from
+    /// `pad` on are `alignment`-aligned (the `pad` bytes before are zero);
+    /// `fill` reads them, counting in `done`. A short read past the end of
+    /// the file throws `ByteSourceError.outOfBounds`.
+    private func readArray(at offset: UInt64, count: Int, alignment: Int,
+                           _ fill: (UnsafeMutableRawBufferPointer, inout Int) throws(Errno) -> Void) throws -> (array: [UInt8], pad: Int) {
+        guard count >= 0, offset <= size, UInt64(count) <= size - offset else {
             throw ByteSourceError.outOfBounds(offset: offset, count: count, size: size)
         }
+        // The buffer is filled before anyone reads it: no zeroing first.
         var pad = 0
         var done = 0
         var failure: Errno?
-        let array = [UInt8](unsafeUninitializedCapacity: count + alignment) { buffer, initialized in
-            let base = UnsafeMutableRawPointer(buffer.baseAddress!)
+        let array = [UInt8](unsafeUninitializedCapacity: count + alignment - 1) { buffer, initialized in
+            guard let start = buffer.baseAddress else { return }   // count 0
+            let base = UnsafeMutableRawPointer(start)
             pad = (alignment - Int(bitPattern: base) % alignment) % alignment
-            (base).initializeMemory(as: UInt8.self, repeating: 0, count: pad)
-            while done < count {
-                let n = pread(descriptor.rawValue, base + pad + done, count - done, off_t(offset) + off_t(done))
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = Errno(rawValue: errno)
-                    break
-                }
-                if n == 0 { break }
-                done += n
+            base.initializeMemory(as: UInt8.self, repeating: 0, count: pad)
+            do throws(Errno) {
+                try fill(UnsafeMutableRawBufferPointer(start: base + pad, count: count), &done)
+            } catch {
+                failure = error
             }
             initialized = pad + done
         }
         if let failure { throw KJumpLinuxError.read(path: path, errno: failure) }
         guard done == count else { throw ByteSourceError.outOfBounds(offset: offset, count: count, size: size) }
-        return array[pad..<pad + count]
+        return (array, pad)
     }
 
-    private func readBuffered(into raw: UnsafeMutableRawBufferPointer, at offset: UInt64, done: inout Int) throws(Errno) {
+    /// Reads straight into `raw`: a buffered file, or a direct one when `raw`, `offset` and the length are aligned.
+    private func readInPlace(into raw: UnsafeMutableRawBufferPointer, at offset: UInt64, done: inout Int) throws(Errno) {
         while done < raw.count {
             let n: Int
             do {

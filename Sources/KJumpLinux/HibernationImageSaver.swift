@@ -16,8 +16,6 @@ public struct HibernationImageSaver {
     public var target: ResumeTarget
     public var vmcore: String = "/proc/vmcore"
     public var compression: ImageCompression = .lz4
-    /// Prefix of /proc/meminfo: "" in H, a fake tree in tests.
-    public var systemRoot: String = ""
 
     public init(context: HibernationKernelContext, target: ResumeTarget) {
         self.context = context
@@ -36,7 +34,7 @@ public struct HibernationImageSaver {
     public func run(progress: ProgressMeter? = nil) throws -> Result {
         let start = Clocks.now()
         // What H has before this program allocates anything: what the restorer will have at resume.
-        let availableAtStart = try HibernationKernelMemory.availableBytes(meminfo: systemRoot + "/proc/meminfo")
+        let availableAtStart = try HibernationKernelMemory.availableBytes()
         let memory = try SystemKernelMemory.open(vmcore: vmcore, context: context)
         guard let note = memory.core.note(named: KJumpNote.name).map({ KJumpNote(descriptor: $0.descriptor) }),
               let firmware = note.firmwareMemoryMap else {

@@ -45,8 +45,8 @@ public final class PhysicalMemoryWriter {
 
     /// Copies `bytes` to `physicalAddress`; the whole span must lie in one allowed range.
     public func write(_ bytes: UnsafeRawBufferPointer, at physicalAddress: UInt64) throws(KJumpLinuxError) {
-        let start = Clocks.now().monotonic
-        defer { busyNanoseconds += Clocks.now().monotonic - start }
+        let start = Clocks.monotonicNanoseconds
+        defer { busyNanoseconds += Clocks.monotonicNanoseconds - start }
         try checkAllowed(physicalAddress, count: bytes.count)
         var done = 0
         while done < bytes.count {
@@ -60,8 +60,8 @@ public final class PhysicalMemoryWriter {
 
     /// Writes `count` zero bytes at `physicalAddress`.
     public func zero(at physicalAddress: UInt64, count: Int) throws(KJumpLinuxError) {
-        let start = Clocks.now().monotonic
-        defer { busyNanoseconds += Clocks.now().monotonic - start }
+        let start = Clocks.monotonicNanoseconds
+        defer { busyNanoseconds += Clocks.monotonicNanoseconds - start }
         try checkAllowed(physicalAddress, count: count)
         var done = 0
         while done < count {

@@ -55,30 +55,16 @@ extension ImageReader {
         while nextToRead < frames.count, failure == nil {
             while pipeline.isFull { take() }
             if failure != nil { break }
-            // One read for as many consecutive frames as fit in a chunk and in the pipeline.
-            let first = frames[nextToRead]
-            var last = nextToRead
-            while last + 1 < frames.count, last + 1 - nextToRead < pipeline.capacity - pipeline.inFlight,
-                  frames[last + 1].fileOffset + UInt64(frames[last + 1].lengthOnDisk) - first.fileOffset <= UInt64(options.readChunkBytes) {
-                last += 1
-            }
-            let end = frames[last].fileOffset + UInt64(frames[last].lengthOnDisk)
-            let what = last == nextToRead ? "frame \(nextToRead)" : "frames \(nextToRead)–\(last)"
-            let bytes: ArraySlice<UInt8>
-            do { bytes = try readFrames(what, at: first.fileOffset, count: Int(end - first.fileOffset)) } catch {
-                failure = error
-                break
-            }
-            for number in nextToRead...last {
-                let entry = frames[number]
-                let start = bytes.startIndex + Int(entry.fileOffset - first.fileOffset)   // the slice need not start at 0
-                let frameBytes = bytes[start..<start + entry.lengthOnDisk]
-                let placement = placements[number]
-                pipeline.submit { worker in
-                    try worker.restore(frame: number, entry: entry, bytes: frameBytes, pageSize: pageSize, placement: placement)
+            do {
+                nextToRead = try readFrames(from: nextToRead, room: pipeline.capacity - pipeline.inFlight) { number, entry, bytes in
+                    let placement = placements[number]
+                    pipeline.submit { worker in
+                        try worker.restore(frame: number, entry: entry, bytes: bytes, pageSize: pageSize, placement: placement)
+                    }
                 }
+            } catch {
+                failure = error
             }
-            nextToRead = last + 1
         }
         while !pipeline.isEmpty { take() }
         if frames.isEmpty, failure == nil {

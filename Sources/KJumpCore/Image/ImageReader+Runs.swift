@@ -67,25 +67,11 @@ extension ImageReader {
         var nextToRead = 0
         for number in frames.indices {
             while nextToRead < frames.count, !pipeline.isFull {
-                // One read for as many consecutive frames as fit in a chunk and in the pipeline.
-                let first = frames[nextToRead]
-                var last = nextToRead
-                while last + 1 < frames.count, last + 1 - nextToRead < pipeline.capacity - pipeline.inFlight,
-                      frames[last + 1].fileOffset + UInt64(frames[last + 1].lengthOnDisk) - first.fileOffset <= UInt64(options.readChunkBytes) {
-                    last += 1
-                }
-                let end = frames[last].fileOffset + UInt64(frames[last].lengthOnDisk)
-                let what = last == nextToRead ? "frame \(nextToRead)" : "frames \(nextToRead)–\(last)"
-                let bytes = try readFrames(what, at: first.fileOffset, count: Int(end - first.fileOffset))
-                for frameNumber in nextToRead...last {
-                    let entry = frames[frameNumber]
-                    let start = bytes.startIndex + Int(entry.fileOffset - first.fileOffset)   // the slice need not start at 0
-                    let frameBytes = bytes[start..<start + entry.lengthOnDisk]
+                nextToRead = try readFrames(from: nextToRead, room: pipeline.capacity - pipeline.inFlight) { frameNumber, entry, bytes in
                     pipeline.submit { codec in
-                        try Self.decode(frame: frameNumber, entry: entry, bytes: frameBytes, pageSize: pageSize, codec: codec)
+                        try Self.decode(frame: frameNumber, entry: entry, bytes: bytes, pageSize: pageSize, codec: codec)
                     }
                 }
-                nextToRead = last + 1
             }
             let pages = try pipeline.takeOldest()!.get()
             try body(number, frames[number], pages)

@@ -168,13 +168,31 @@ public final class ImageReader {
         try Self.read(source, what, at: offset, count: count)
     }
 
-    /// Frames, read as a slice (`ByteSource.readSlice`): no copy out of a bounce buffer.
-    func readFrames(_ what: String, at offset: UInt64, count: Int) throws -> ArraySlice<UInt8> {
-        do {
-            return try source.readSlice(at: offset, count: count)
-        } catch ByteSourceError.outOfBounds {
-            throw ImageError.truncated(what: what, offset: offset, count: count, sourceSize: source.size)
+    /// Reads frame `first` and as many frames after it as fit in one read
+    /// chunk and in `room` jobs, in one call, as a slice (`ByteSource.readSlice`:
+    /// no copy out of a bounce buffer); calls `body` with each frame's number,
+    /// index entry and bytes. Returns the number of the next frame to read.
+    func readFrames(from first: Int, room: Int, _ body: (Int, ImageFrameEntry, ArraySlice<UInt8>) throws -> Void) throws -> Int {
+        let start = frames[first].fileOffset
+        var last = first
+        while last + 1 < frames.count, last + 1 - first < room,
+              frames[last + 1].fileOffset + UInt64(frames[last + 1].lengthOnDisk) - start <= UInt64(options.readChunkBytes) {
+            last += 1
         }
+        let count = Int(frames[last].fileOffset + UInt64(frames[last].lengthOnDisk) - start)
+        let bytes: ArraySlice<UInt8>
+        do {
+            bytes = try source.readSlice(at: start, count: count)
+        } catch ByteSourceError.outOfBounds {
+            throw ImageError.truncated(what: last == first ? "frame \(first)" : "frames \(first)–\(last)",
+                                       offset: start, count: count, sourceSize: source.size)
+        }
+        for number in first...last {
+            let entry = frames[number]
+            let offset = bytes.startIndex + Int(entry.fileOffset - start)   // the slice need not start at 0
+            try body(number, entry, bytes[offset..<offset + entry.lengthOnDisk])
+        }
+        return last + 1
     }
 
     var readerOptions: Options { options }

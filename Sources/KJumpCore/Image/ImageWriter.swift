@@ -1,4 +1,3 @@
-
 /// Writes a kjump image as a stream: runs of pages in ascending physical
 /// order, compressed on all cores with bounded memory, written with large
 /// 4 KiB-aligned writes, then committed.
