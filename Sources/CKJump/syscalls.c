@@ -2,7 +2,7 @@
 // (kexec_load) or wraps with a different shape (reboot). Swift cannot call
 // the variadic syscall(2) directly; that is the only reason this file is C.
 // The same goes for the two glibc facts Swift's Glibc module hides
-// (O_DIRECT, malloc_trim).
+// (O_DIRECT, malloc_trim, mallinfo2).
 #define _GNU_SOURCE
 #include "CKJump.h"
 
@@ -59,4 +59,9 @@ int ckjump_open_direct_flag(void) {
 
 int ckjump_malloc_trim(void) {
     return malloc_trim(0);
+}
+
+size_t ckjump_heap_bytes_in_use(void) {
+    struct mallinfo2 info = mallinfo2();
+    return info.uordblks + info.hblkhd;
 }

@@ -21,3 +21,22 @@ static inline XXH64_hash_t kjump_xxh3_64(const void *bytes, size_t count) {
 static inline XXH128_hash_t kjump_xxh3_128(const void *bytes, size_t count) {
     return XXH3_128bits(bytes, count);
 }
+
+/// A streaming XXH3-64 state (for the index, written and read in pieces),
+/// handed to Swift as an opaque pointer. Gives the same value as
+/// kjump_xxh3_64 over the concatenated pieces.
+static inline void *kjump_xxh3_state_new(void) {
+    XXH3_state_t *state = XXH3_createState();
+    if (state) XXH3_64bits_reset(state);
+    return state;
+}
+
+static inline void kjump_xxh3_state_free(void *state) { XXH3_freeState((XXH3_state_t *)state); }
+
+static inline void kjump_xxh3_state_update(void *state, const void *bytes, size_t count) {
+    XXH3_64bits_update((XXH3_state_t *)state, bytes, count);
+}
+
+static inline XXH64_hash_t kjump_xxh3_state_digest(const void *state) {
+    return XXH3_64bits_digest((const XXH3_state_t *)state);
+}

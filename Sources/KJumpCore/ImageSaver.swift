@@ -12,6 +12,8 @@ public struct ImageSaver {
         public var excludedPages: UInt64 = 0
         /// Bytes read from memory (data and zero pages).
         public var bytesRead: UInt64 = 0
+        /// Time spent classifying pages from `mem_map`, when the caller gave a clock.
+        public var classifyNanoseconds: UInt64 = 0
 
         public init() {}
     }
@@ -33,36 +35,97 @@ public struct ImageSaver {
     public func save(memory: some PhysicalMemory, ranges: [PhysicalRange], excluded: [PhysicalRange],
                      into writer: ImageWriter, progress: (UInt64) -> Void = { _ in }) throws -> Statistics {
         var statistics = Statistics()
-        let page = UInt64(pageSize)
-        var handled: UInt64 = 0
-        var reported: UInt64?
-        let sortedRanges = ranges.sorted { $0.start < $1.start }
-        /// Bytes of `ranges` below `address`.
-        func covered(below address: UInt64) -> UInt64 {
-            sortedRanges.reduce(0) { $0 + ($1.start >= address ? 0 : min($1.end, address) - $1.start) }
+        var done: UInt64 = 0
+        let holes = excluded.sorted { $0.start < $1.start }
+        for range in ranges.sorted(by: { $0.start < $1.start }) {
+            let inside = holes.filter { $0.overlaps(range) }
+            try save(memory: memory, range: range, excluded: inside, into: writer, statistics: &statistics) {
+                progress(done + $0)
+            }
+            done += range.size
         }
-        let kept = PhysicalRange.subtracting(excluded, from: sortedRanges)
+        return statistics
+    }
+
+    /// Saves `ranges` of `memory` into `writer`, leaving out the pages that
+    /// `level` excludes by class (free, cache, user pages, as `scanner`
+    /// classifies them from `mem_map`) and the pages of `alsoExcluded`.
+    ///
+    /// One pass, in address order: each chunk of `mem_map` is classified and
+    /// that chunk's pages saved before the next is read, so memory does not
+    /// grow with the size of `ranges` (a list of every free run of a 64 GiB
+    /// machine would). `ranges` must be whole pages. Returns the statistics
+    /// and the class counts; `clock` (monotonic nanoseconds), when given,
+    /// times the classification into `Statistics.classifyNanoseconds`.
+    public func save(memory: some PhysicalMemory, ranges: [PhysicalRange], filteredBy scanner: MemMapScanner,
+                     level: DumpLevel, alsoExcluded: [PhysicalRange] = [], into writer: ImageWriter,
+                     clock: (() -> UInt64)? = nil,
+                     progress: (UInt64) -> Void = { _ in }) throws -> (Statistics, PageClassCounts) {
+        var statistics = Statistics()
+        var counts = PageClassCounts()
+        let pageSize = scanner.layout.pageSize
+        let extra = alsoExcluded.sorted { $0.start < $1.start }
+        var extraCursor = 0
+        var done: UInt64 = 0
+        var scanStart = clock?() ?? 0
+        try scanner.scan(pfnRanges: MemMapScanner.pfnRanges(of: ranges, pageSize: pageSize)) { firstPFN, classes in
+            let chunk = PhysicalRange(start: firstPFN * pageSize, end: (firstPFN + UInt64(classes.count)) * pageSize)
+            var excluded: [PhysicalRange] = []
+            var index = 0
+            while index < classes.count {
+                let pageClass = classes[index]
+                var end = index + 1
+                while end < classes.count, classes[end] == pageClass { end += 1 }
+                counts[pageClass] += UInt64(end - index)
+                if level.excludes(pageClass) {
+                    excluded.append(PhysicalRange(start: chunk.start + UInt64(index) * pageSize,
+                                                  end: chunk.start + UInt64(end) * pageSize))
+                }
+                index = end
+            }
+            while extraCursor < extra.count, extra[extraCursor].end <= chunk.start { extraCursor += 1 }
+            var other = extraCursor
+            while other < extra.count, extra[other].start < chunk.end {
+                excluded.append(PhysicalRange(start: max(extra[other].start, chunk.start), end: min(extra[other].end, chunk.end)))
+                other += 1
+            }
+            if let clock { statistics.classifyNanoseconds += clock() - scanStart }
+            try save(memory: memory, range: chunk, excluded: excluded, into: writer, statistics: &statistics) {
+                progress(done + $0)
+            }
+            scanStart = clock?() ?? 0
+            done += chunk.size
+        }
+        if let clock { statistics.classifyNanoseconds += clock() - scanStart }
+        return (statistics, counts)
+    }
+
+    /// Saves one range minus `excluded` (any order, may overlap, may reach
+    /// outside the range); `progress` gets the bytes of the range handled so
+    /// far and ends with the range's size.
+    func save(memory: some PhysicalMemory, range: PhysicalRange, excluded: [PhysicalRange], into writer: ImageWriter,
+              statistics: inout Statistics, progress: (UInt64) -> Void) throws {
+        guard range.size > 0 else { return }
+        let page = UInt64(pageSize)
+        let kept = PhysicalRange.subtracting(excluded, from: [range])
         let keptBytes = kept.reduce(0) { $0 + $1.size }
-        statistics.excludedPages = (sortedRanges.reduce(0) { $0 + $1.size } - keptBytes) / page
-        for range in kept {
-            precondition(range.start % page == 0 && range.end % page == 0, "ranges must be page aligned")
-            var address = range.start
-            while address < range.end {
-                let count = Int(min(UInt64(chunkBytes), range.end - address))
+        statistics.excludedPages += (range.size - keptBytes) / page
+        var reported: UInt64?
+        for piece in kept {
+            precondition(piece.start % page == 0 && piece.end % page == 0, "ranges must be page aligned")
+            var address = piece.start
+            while address < piece.end {
+                let count = Int(min(UInt64(chunkBytes), piece.end - address))
                 try memory.withBytes(physicalAddress: address, count: count) { bytes in
                     try appendChunk(bytes, at: address, to: writer, statistics: &statistics)
                 }
                 address += UInt64(count)
-                handled += UInt64(count)
-                let done = covered(below: address)
-                reported = done
-                progress(done)
+                statistics.bytesRead += UInt64(count)
+                reported = address - range.start
+                progress(address - range.start)
             }
         }
-        let total = covered(below: .max)
-        if reported != total { progress(total) }
-        statistics.bytesRead = handled
-        return statistics
+        if reported != range.size { progress(range.size) }
     }
 
     /// Splits one chunk into runs of data pages and runs of zero pages.

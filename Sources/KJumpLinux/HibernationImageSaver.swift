@@ -26,7 +26,8 @@ public struct HibernationImageSaver {
         public var statistics: ImageSaver.Statistics
         public var summary: ImageSummary
         public var seconds: Double
-        /// Of `seconds`: reading A's page tables and mem_map to find the free pages.
+        /// Of `seconds`: everything before the first page was read (A's page
+        /// tables, R's mem_map) and reading mem_map to find the free pages.
         public var classifySeconds: Double
     }
 
@@ -49,12 +50,13 @@ public struct HibernationImageSaver {
         let ranges = memory.outsideRegion.ranges.compactMap { $0.wholePages() }
         progress?.total = ranges.reduce(0) { $0 + $1.size }
         let space = try KernelAddressSpace(vmcoreInfo: info, memory: memory.regionAware)
-        let classification = try MemMapScanner(vmcoreInfo: info, addressSpace: space)
-            .classify(ramRanges: ranges + context.region.ranges)
+        let scanner = try MemMapScanner(vmcoreInfo: info, addressSpace: space)
+        // R first (bounded by R): the backup pages of A's free pages in R are left out too.
+        let regionClassification = try scanner.classify(ramRanges: context.region.ranges)
+        let backupsOfFreePages = HibernationImageSaver.excludedPages(classification: regionClassification,
+                                                                     region: context.region,
+                                                                     backupPage: memory.regionAware.backupPage(of:))
         let classified = Clocks.now()
-        let excluded = HibernationImageSaver.excludedPages(classification: classification, region: context.region,
-                                                           backupPage: memory.regionAware.backupPage(of:))
-
         let restorer = RestorerCommandLine(region: context.region, firmwareMemoryMap: firmware,
                                            extra: ["kjump.role=resume"] + target.commandLineWords)
         let header = ImageHeader(
@@ -63,8 +65,7 @@ public struct HibernationImageSaver {
             systemKernel: SystemKernelIdentity(osRelease: info.osRelease ?? "unknown", vmcoreinfo: vmcoreinfoNote.descriptor),
             reentryPoint: context.reentryPoint, hibernationRegion: context.region, firmwareMemoryMap: firmware,
             resumeCommandLine: restorer.text,
-            notes: [ImageNote(key: "free-pages-excluded", value: "\(classification.counts[.free])"),
-                    ImageNote(key: "filesystems", value: note.fields["filesystems"] ?? ""),
+            notes: [ImageNote(key: "filesystems", value: note.fields["filesystems"] ?? ""),
                     // Which `kjump hibernate` this is: it trusts a failure left here only from its own attempt.
                     ImageNote(key: "attempt", value: note.fields["attempt"] ?? ""),
                     .vmcoreinfo(descriptor: vmcoreinfoNote.descriptor)])
@@ -72,18 +73,25 @@ public struct HibernationImageSaver {
         let sink = try target.openImageSink()
         let budget = ImageMemoryBudget.forWriting(
             availableBytes: try HibernationKernelMemory.availableBytes(), processors: ImageWriter.Options.defaultWorkers,
-            frameInputBytes: header.frameInputBytes, writeChunkBytes: 4 << 20, indexEntries: 0)
+            frameInputBytes: header.frameInputBytes, writeChunkBytes: 4 << 20)
+        // The index waits at the target's end while the frames are written: H's memory does not grow with A's.
+        let targetBytes = try target.openImageSource()
         let writer = try ImageWriter(header: header, sink: sink,
-                                     options: .init(workers: budget.workers, maxFramesInFlight: budget.maxFramesInFlight))
+                                     options: .init(workers: budget.workers, maxFramesInFlight: budget.maxFramesInFlight),
+                                     indexSpill: ImageIndexSpill(source: targetBytes, end: targetBytes.size))
         let statistics: ImageSaver.Statistics
         let summary: ImageSummary
         do {
-            statistics = try ImageSaver(recordZeroPages: true)
-                .save(memory: memory.outsideRegion, ranges: ranges, excluded: excluded, into: writer) { progress?.update($0) }
+            // The rest of A's RAM: mem_map classified and pages saved in one pass, chunk by chunk.
+            (statistics, _) = try ImageSaver(recordZeroPages: true)
+                .save(memory: memory.outsideRegion, ranges: ranges, filteredBy: scanner, level: [.free],
+                      alsoExcluded: backupsOfFreePages, into: writer, clock: { Clocks.now().monotonic }) {
+                    progress?.update($0)
+                }
             // Never commit an image the restorer would refuse: the hibernated system would be lost at resume.
             if let shortfall = ImageMemoryBudget.resumeShortfall(
                 availableAtStart: availableAtStart, frameInputBytes: header.frameInputBytes,
-                readChunkBytes: ImageReader.Options().readChunkBytes, indexEntries: writer.indexEntryCount + 1) {
+                readChunkBytes: ImageReader.Options().readChunkBytes) {
                 throw HibernationError.wouldNotResume(availableBytes: availableAtStart, neededBytes: availableAtStart + shortfall,
                                                       regionBytes: context.region.ranges.reduce(0) { $0 + $1.size })
             }
@@ -96,7 +104,7 @@ public struct HibernationImageSaver {
         progress?.finish()
         return Result(statistics: statistics, summary: summary,
                       seconds: Double(Clocks.now().monotonic - start.monotonic) / 1e9,
-                      classifySeconds: Double(classified.monotonic - start.monotonic) / 1e9)
+                      classifySeconds: Double(classified.monotonic - start.monotonic + statistics.classifyNanoseconds) / 1e9)
     }
 }
 
@@ -104,6 +112,8 @@ extension HibernationImageSaver {
     /// The pages to leave out of the image: A's free pages outside R, and the
     /// backup page of every page of R that A holds free (the swap at the jump
     /// puts whatever is in that backup page there, which a free page may hold).
+    /// Given a classification of R alone, only the backup pages: at most one
+    /// range per page of R, whatever the size of A's RAM.
     static func excludedPages(classification: PageClassification, region: HibernationRegion,
                               backupPage: (UInt64) -> UInt64?) -> [PhysicalRange] {
         let free = classification.excludedRanges(at: [.free])

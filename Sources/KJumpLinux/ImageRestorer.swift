@@ -37,7 +37,8 @@ public struct ImageRestorer {
     /// Everything up to (not including) the jump.
     public func restore(progress: ProgressMeter? = nil) throws -> Result {
         let start = Clocks.now()
-        let reader = try ImageReader(source: try target.openImageSource())
+        // The index is read a window at a time: H's memory does not grow with the image.
+        let reader = try ImageReader(source: try target.openImageSource(), options: .init(indexInMemory: false))
         try reader.checkResumable()
         let header = reader.header
         let firmwareNow = try FirmwareMemoryMap.read(root: systemRoot)
@@ -53,15 +54,14 @@ public struct ImageRestorer {
 
         // Enough memory in H to restore, checked while the image can still be left unused.
         let available = try HibernationKernelMemory.availableBytes(meminfo: systemRoot + "/proc/meminfo")
-        let entries = reader.extents.count + reader.frames.count
         guard let budget = ImageMemoryBudget.forReading(
             availableBytes: available, processors: ImageWriter.Options.defaultWorkers, frameInputBytes: header.frameInputBytes,
-            readChunkBytes: reader.options.readChunkBytes, indexEntries: entries) else {
+            readChunkBytes: reader.options.readChunkBytes) else {
             throw HibernationError.notEnoughMemory(availableBytes: available, neededBytes: ImageMemoryBudget.readerBytes(
-                workers: 1, frameInputBytes: header.frameInputBytes, readChunkBytes: reader.options.readChunkBytes, indexEntries: entries))
+                workers: 1, frameInputBytes: header.frameInputBytes, readChunkBytes: reader.options.readChunkBytes))
         }
         reader.options = ImageReader.Options(workers: budget.workers, maxFramesInFlight: budget.maxFramesInFlight,
-                                             readChunkBytes: reader.options.readChunkBytes)
+                                             readChunkBytes: reader.options.readChunkBytes, indexInMemory: false)
 
         // Consumed, durably, before the first page is written.
         let sink = try target.openImageSink()

@@ -21,6 +21,8 @@ public enum KJumpLinuxError: Error, Sendable, Equatable, CustomStringConvertible
     case malformed(path: String, reason: String)
     /// `path` should be a block device but is not.
     case notABlockDevice(path: String, purpose: String)
+    /// A file of `neededBytes` does not fit the `availableBytes` its filesystem has free.
+    case noSpace(path: String, neededBytes: UInt64, availableBytes: UInt64)
 
     public var description: String {
         switch self {
@@ -33,6 +35,8 @@ public enum KJumpLinuxError: Error, Sendable, Equatable, CustomStringConvertible
         case .outsideAllowedMemory(let address): "refusing to write physical address 0x\(String(address, radix: 16)): it is not the system kernel's memory outside the H region"
         case .malformed(let path, let reason): "\(path) is not in the expected format: \(reason)"
         case .notABlockDevice(let path, let purpose): "\(path) is not a block device; \(purpose)"
+        case let .noSpace(path, needed, available):
+            "\(path) needs \((needed + (1 << 20) - 1) >> 20) MiB but its filesystem has only \(available >> 20) MiB free: free some space or choose a smaller --size or another filesystem; nothing was written"
         }
     }
 }

@@ -25,9 +25,23 @@ public enum ResumeFile {
     /// Makes `path` a resume file of `size` bytes (rounded up to 4 KiB): writes
     /// it in full (no holes, no unwritten extents), syncs, maps its extents and
     /// writes the map into its first block. An existing file is replaced only
-    /// if it is empty or already a resume file.
+    /// if it is empty or already a resume file. Checks first that the
+    /// filesystem has room (`statvfs`), and removes the file again when any
+    /// later step fails, so a failure never leaves a full filesystem or a
+    /// half-written resume file behind.
     public static func create(path: String, size: UInt64, progress: ProgressMeter? = nil) throws(KJumpLinuxError) -> Location {
         let size = (size + 4095) / 4096 * 4096
+        let existed = access(path, F_OK) == 0
+        do {
+            return try createChecked(path: path, size: size, progress: progress)
+        } catch {
+            // What this call wrote goes again; a file that was there and is not a resume file was never touched.
+            if case .malformed = error, existed {} else if case .noSpace = error, existed {} else { unlink(path) }
+            throw error
+        }
+    }
+
+    private static func createChecked(path: String, size: UInt64, progress: ProgressMeter?) throws(KJumpLinuxError) -> Location {
         let descriptor: FileDescriptor
         do {
             descriptor = try FileDescriptor.open(FilePath(path), .readWrite, options: [.create, .closeOnExec],
@@ -47,6 +61,14 @@ public enum ResumeFile {
             guard got == 8, head == ResumeFileMap.magic else {
                 throw .malformed(path: path, reason: "it exists and is not a kjump resume file; remove it or choose another path")
             }
+        }
+        // Room first: the file's own blocks come back when it is cut to zero.
+        var filesystem = statvfs()
+        if fstatvfs(descriptor.rawValue, &filesystem) == 0 {
+            let available = UInt64(filesystem.f_bavail) * UInt64(filesystem.f_frsize) + UInt64(status.st_blocks) * 512
+            // The extent tree and the journal take a little too: 1/256 of the file and 1 MiB.
+            let needed = size + size / 256 + (1 << 20)
+            guard needed <= available else { throw .noSpace(path: path, neededBytes: needed, availableBytes: available) }
         }
         do { try descriptor.resize(to: 0, retryOnInterrupt: true) } catch {
             throw .write(path: path, errno: (error as? Errno) ?? .ioError)

@@ -43,14 +43,12 @@ public struct VmcoreSaver {
         }
         let ranges = memory.ranges.compactMap { $0.wholePages() }
 
-        // Free, cache and user pages come from mem_map; zero pages from their contents.
-        var excluded: [PhysicalRange] = []
-        var counts: PageClassCounts?
+        // Free, cache and user pages come from mem_map (classified chunk by chunk
+        // while saving); zero pages from their contents.
+        var scanner: MemMapScanner?
         if !level.subtracting(.zero).isEmpty {
             let space = try KernelAddressSpace(vmcoreInfo: info, memory: memory)
-            let classification = try MemMapScanner(vmcoreInfo: info, addressSpace: space).classify(ramRanges: ranges)
-            excluded = classification.excludedRanges(at: level)
-            counts = classification.counts
+            scanner = try MemMapScanner(vmcoreInfo: info, addressSpace: space)
         }
 
         let header = ImageHeader(
@@ -63,8 +61,17 @@ public struct VmcoreSaver {
         // A crash dump that does not fit its device is committed partial, with the pages that fit.
         let writer = try ImageWriter(header: header, sink: sink,
                                      options: .init(workers: workers, capacity: kind == .crash ? sink.capacity : nil))
-        let statistics = try ImageSaver(recordZeroPages: level.contains(.zero))
-            .save(memory: memory, ranges: ranges, excluded: excluded, into: writer) { progress?.update($0) }
+        let saver = ImageSaver(recordZeroPages: level.contains(.zero))
+        let statistics: ImageSaver.Statistics
+        var counts: PageClassCounts?
+        if let scanner {
+            let (saved, classes) = try saver.save(memory: memory, ranges: ranges, filteredBy: scanner, level: level,
+                                                  into: writer, progress: { progress?.update($0) })
+            statistics = saved
+            counts = classes
+        } else {
+            statistics = try saver.save(memory: memory, ranges: ranges, excluded: [], into: writer) { progress?.update($0) }
+        }
         let summary = try writer.finish(committedAt: Int64(time(nil)))
         try sink.truncateRegularFile(to: summary.imageBytes)
         progress?.finish()

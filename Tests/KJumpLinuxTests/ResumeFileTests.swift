@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import KJumpCore
 import Testing
@@ -36,6 +39,27 @@ import Testing
         #expect(throws: KJumpLinuxError.self) { try ResumeFile.create(path: path, size: 1 << 20) }
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "precious data")
         #expect(throws: KJumpLinuxError.self) { try ResumeFile.locate(path: path) }
+    }
+
+    /// A size the filesystem cannot hold is refused before anything is
+    /// written, saying how much is needed, and leaves no file behind (it used
+    /// to fill the filesystem and leave a partial file that later read as
+    /// "not in the expected format").
+    @Test func aFileTooLargeForTheFilesystemIsRefusedBeforeWriting() throws {
+        let path = Self.directory.appendingPathComponent("resume-file-huge-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var filesystem = statvfs()
+        #expect(statvfs(Self.directory.path, &filesystem) == 0)
+        let free = UInt64(filesystem.f_bavail) * UInt64(filesystem.f_frsize)
+        do {
+            _ = try ResumeFile.create(path: path, size: free + (1 << 30))
+            Issue.record("a file larger than the free space was made")
+        } catch {
+            guard case let .noSpace(errorPath, needed, available) = error else { Issue.record("got \(error)"); return }
+            #expect(errorPath == path && needed > free + (1 << 30) && available >= free - (64 << 20))
+            #expect(error.description.contains("MiB free") && error.description.hasSuffix("nothing was written"))
+        }
+        #expect(!FileManager.default.fileExists(atPath: path))
     }
 
     @Test func targetWordsNameTheMapOffset() throws {

@@ -109,8 +109,11 @@ stage_makedumpfile() {
 make_disks() {
     local out=$1
     rm -f "$out/data.img" "$out/resume.img"
-    # Room for the workload's files and a resume file (the hibernate scenario's last step).
-    truncate -s 768M "$out/data.img"
+    # Room for the workload's files and a resume file (the hibernate scenario's
+    # last step makes one of workload + 192 MiB): it grows with the guest.
+    local data_mib=$(( KJUMP_GUEST_MEM_MIB + KJUMP_WORKLOAD_MIB + 512 ))
+    [ "$data_mib" -ge 768 ] || data_mib=768
+    truncate -s "${data_mib}M" "$out/data.img"
     mkfs.ext4 -q -F -L kjump-data "$out/data.img"
     truncate -s "$(( KJUMP_GUEST_MEM_MIB + 64 ))M" "$out/resume.img"
 }

@@ -4,6 +4,8 @@
 // which Swift cannot call. Each shim here is a fixed-signature wrapper around
 // one raw system call, so the Swift layer (KJumpLinux) gets a typed seam.
 // The purgatory (purgatory.S) is assembly; purgatory.c hands its bytes over.
+// `ckjump_heap_bytes_in_use` exists because Swift's Glibc module does not
+// export <malloc.h>: the bounded-memory tests read malloc's statistics.
 #ifndef CKJUMP_H
 #define CKJUMP_H
 
@@ -25,6 +27,10 @@ long ckjump_kexec_load(uint64_t entry, unsigned long nr_segments,
 
 /// Raw `reboot(2)` with the magic numbers filled in. Returns 0 or -errno.
 long ckjump_reboot(unsigned int cmd);
+
+/// Bytes malloc has handed out and not taken back, in every arena and in
+/// mmapped chunks (`mallinfo2`: uordblks + hblkhd).
+size_t ckjump_heap_bytes_in_use(void);
 
 /// One extent of a file, as `FS_IOC_FIEMAP` reports it (`struct fiemap_extent`, trimmed).
 typedef struct ckjump_file_extent {

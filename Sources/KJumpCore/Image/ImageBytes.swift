@@ -11,6 +11,11 @@ struct ImageByteWriter {
 
     var count: Int { bytes.count }
 
+    /// Empties the writer, keeping its storage for the next bytes.
+    mutating func removeAll() {
+        bytes.removeAll(keepingCapacity: true)
+    }
+
     mutating func put<T: FixedWidthInteger>(_ value: T) {
         withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
     }

@@ -30,6 +30,37 @@ public enum ImageChecksum {
     }
 }
 
+/// XXH3-64 computed over bytes given in pieces: the same value as
+/// `ImageChecksum.xxh3` of the pieces joined. Used from one thread.
+public final class ImageChecksumStream {
+    private let state: UnsafeMutableRawPointer
+
+    public init() {
+        guard let state = kjump_xxh3_state_new() else { fatalError("out of memory for an XXH3 state") }
+        self.state = state
+    }
+
+    deinit { kjump_xxh3_state_free(state) }
+
+    /// Adds `bytes` to what was hashed so far.
+    public func update(_ bytes: UnsafeRawBufferPointer) {
+        kjump_xxh3_state_update(state, bytes.baseAddress, bytes.count)
+    }
+
+    /// Adds `bytes` to what was hashed so far.
+    public func update(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { update($0) }
+    }
+
+    /// Adds `bytes` to what was hashed so far.
+    public func update(_ bytes: ArraySlice<UInt8>) {
+        bytes.withUnsafeBytes { update($0) }
+    }
+
+    /// XXH3-64 of everything added so far.
+    public var digest: UInt64 { kjump_xxh3_state_digest(state) }
+}
+
 /// A 128-bit hash, kept as the 16 bytes of its canonical (big-endian) form.
 public struct ImageHash128: Sendable, Hashable, CustomStringConvertible {
     public let bytes: [UInt8]

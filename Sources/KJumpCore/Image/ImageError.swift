@@ -89,6 +89,10 @@ public enum ImageWriterError: Error, Equatable, CustomStringConvertible {
     case finished
     /// An earlier call failed; the image is incomplete and the writer refuses further work.
     case failed(String)
+    /// The target is full: the image (frames, index and trailer, and the
+    /// index kept at the target's end while the frames are written) needs
+    /// more than its `capacity` bytes.
+    case noRoom(neededBytes: UInt64, capacity: UInt64)
 
     public var description: String {
         switch self {
@@ -108,6 +112,8 @@ public enum ImageWriterError: Error, Equatable, CustomStringConvertible {
             "the image is already finished; nothing more can be appended"
         case let .failed(reason):
             "the image writer failed earlier (\(reason)); the image is incomplete"
+        case let .noRoom(needed, capacity):
+            "the image does not fit its target: it needs more than \(needed >> 20) MiB of the target's \(capacity >> 20) MiB"
         }
     }
 }

@@ -96,74 +96,43 @@ struct ImageIndex: Equatable {
 
     func encoded() -> [UInt8] {
         var out = ImageByteWriter(capacity: Self.length(extents: extents.count, frames: frames.count))
-        out.put(ImageFormat.indexMagic)
-        out.put(UInt64(extents.count))
-        out.put(UInt64(frames.count))
-        out.put(UInt64(0))
-        for extent in extents {
-            out.put(extent.address)
-            out.put(extent.pageCount)
-            out.put(extent.kind.rawValue)
-            out.put(UInt32(0))
-        }
-        for frame in frames {
-            out.put(frame.fileOffset)
-            out.put(frame.firstPage)
-            out.put(frame.physicalAddress)
-            out.put(UInt32(frame.pageCount))
-            out.put(UInt32(frame.storedSize))
-            out.put(frame.codec.rawValue)
-            out.put(UInt16(0))
-            out.put(UInt32(0))
-            out.put(frame.uncompressedChecksum)
-            out.put(frame.storedChecksum)
-        }
+        Self.encodeHeader(extentCount: extents.count, frameCount: frames.count, into: &out)
+        for extent in extents { extent.encode(into: &out) }
+        for frame in frames { frame.encode(into: &out) }
         return out.bytes
+    }
+
+    /// The index's 32-byte header.
+    static func encodeHeader(extentCount: Int, frameCount: Int, into out: inout ImageByteWriter) {
+        out.put(ImageFormat.indexMagic)
+        out.put(UInt64(extentCount))
+        out.put(UInt64(frameCount))
+        out.put(UInt64(0))
     }
 
     /// Decodes the index found at byte `offset` (for messages). Checks the
     /// structure only; `validate` checks it against the header and trailer.
     init(decoding bytes: [UInt8], offset: UInt64) throws(ImageError) {
-        guard bytes.count >= Self.headerSize, Array(bytes[0..<8]) == ImageFormat.indexMagic else {
-            throw .indexCorrupt(offset: offset, reason: "it does not start with \"KJUMPIDX\"")
-        }
-        let extentCount = bytes.imageLoad(UInt64.self, at: 8)
-        let frameCount = bytes.imageLoad(UInt64.self, at: 16)
-        guard extentCount <= UInt64(bytes.count), frameCount <= UInt64(bytes.count),
-              Self.length(extents: Int(extentCount), frames: Int(frameCount)) == bytes.count else {
-            throw .indexCorrupt(offset: offset, reason: "\(extentCount) extents and \(frameCount) frames do not fill its \(bytes.count) bytes")
-        }
+        let layout = try ImageIndexLayout(header: Array(bytes.prefix(Self.headerSize)), offset: offset, length: UInt64(bytes.count))
         var extents: [ImageExtent] = []
-        extents.reserveCapacity(Int(extentCount))
+        extents.reserveCapacity(layout.extentCount)
         var frames: [ImageFrameEntry] = []
-        frames.reserveCapacity(Int(frameCount))
-        let failure: ImageError? = bytes.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> ImageError? in
-            var position = Self.headerSize
-            for number in 0..<Int(extentCount) {
-                let rawKind = raw.imageLoad(UInt32.self, at: position + 16)
-                guard let kind = ImageExtentKind(rawValue: rawKind) else {
-                    return .indexCorrupt(offset: offset + UInt64(position), reason: "extent \(number) has the unknown kind \(rawKind)")
+        frames.reserveCapacity(layout.frameCount)
+        let failure: ImageError? = bytes.withUnsafeBytes { raw in
+            do throws(ImageError) {
+                var position = Self.headerSize
+                for number in 0..<layout.extentCount {
+                    extents.append(try ImageExtent.decode(raw, at: position, number: number, offset: offset + UInt64(position)))
+                    position += Self.extentSize
                 }
-                extents.append(ImageExtent(address: raw.imageLoad(UInt64.self, at: position),
-                                           pageCount: raw.imageLoad(UInt64.self, at: position + 8), kind: kind))
-                position += Self.extentSize
-            }
-            for number in 0..<Int(frameCount) {
-                let rawCodec = raw.imageLoad(UInt16.self, at: position + 32)
-                guard let codec = ImageCompression(rawValue: rawCodec) else {
-                    return .indexCorrupt(offset: offset + UInt64(position), reason: "frame \(number) has the unknown codec \(rawCodec)")
+                for number in 0..<layout.frameCount {
+                    frames.append(try ImageFrameEntry.decode(raw, at: position, number: number, offset: offset + UInt64(position)))
+                    position += Self.frameSize
                 }
-                frames.append(ImageFrameEntry(fileOffset: raw.imageLoad(UInt64.self, at: position),
-                                              firstPage: raw.imageLoad(UInt64.self, at: position + 8),
-                                              physicalAddress: raw.imageLoad(UInt64.self, at: position + 16),
-                                              pageCount: Int(raw.imageLoad(UInt32.self, at: position + 24)),
-                                              storedSize: Int(raw.imageLoad(UInt32.self, at: position + 28)),
-                                              codec: codec,
-                                              uncompressedChecksum: raw.imageLoad(UInt64.self, at: position + 40),
-                                              storedChecksum: raw.imageLoad(UInt64.self, at: position + 48)))
-                position += Self.frameSize
+                return nil
+            } catch {
+                return error
             }
-            return nil
         }
         if let failure { throw failure }
         self.extents = extents
@@ -180,26 +149,39 @@ struct ImageIndex: Equatable {
     /// little-endian u64. A frame removed, added, reordered or taken from
     /// another image changes it.
     static func chainChecksum(headerChecksum: UInt64, frames: [ImageFrameEntry]) -> UInt64 {
-        var out = ImageByteWriter(capacity: 8 + 16 * frames.count)
-        out.put(headerChecksum)
-        for frame in frames {
-            out.put(frame.uncompressedChecksum)
-            out.put(frame.storedChecksum)
-        }
-        return ImageChecksum.xxh3(out.bytes)
+        let chain = ImageChainChecksum(headerChecksum: headerChecksum)
+        for frame in frames { chain.add(frame) }
+        return chain.value
     }
 
     /// Checks the page set and the frame list against each other, the header and the trailer.
     func validate(header: ImageHeader, headerChecksum: UInt64, trailer: ImageTrailer) throws(ImageError) {
+        try Self.validate(extentTable: { ImageIndexCursor(extents) }, frameTable: ImageIndexCursor(frames),
+                          header: header, headerChecksum: headerChecksum, trailer: trailer)
+    }
+
+    /// Checks the tables of an index read in order (`ImageIndexCursor`: from
+    /// memory or straight from the image): the extents once alone, then
+    /// again beside the frames. `extentTable` makes a fresh cursor each time.
+    static func validate(extentTable: () -> ImageIndexCursor<ImageExtent>, frameTable: ImageIndexCursor<ImageFrameEntry>,
+                         header: ImageHeader, headerChecksum: UInt64, trailer: ImageTrailer) throws(ImageError) {
         let offset = trailer.indexOffset
         func fail(_ reason: String) -> ImageError { .indexCorrupt(offset: offset, reason: reason) }
+        func next<Entry>(_ cursor: inout ImageIndexCursor<Entry>) throws(ImageError) -> Entry? {
+            do { return try cursor.next() } catch let error as ImageError { throw error } catch {
+                throw fail("it cannot be read: \(error)")
+            }
+        }
         let pageSize = UInt64(header.pageSize)
+        var extents = extentTable()
+        var frames = frameTable
         guard UInt64(extents.count) == trailer.extentCount, UInt64(frames.count) == trailer.frameCount else {
             throw fail("it lists \(extents.count) extents and \(frames.count) frames but the trailer counts \(trailer.extentCount) and \(trailer.frameCount)")
         }
         var previousEnd: UInt64 = 0
         var dataPages: UInt64 = 0, zeroPages: UInt64 = 0
-        for (number, extent) in extents.enumerated() {
+        var number = 0
+        while let extent = try next(&extents) {
             guard extent.pageCount > 0, extent.address % pageSize == 0, extent.address >= previousEnd else {
                 throw fail("extent \(number) (\(extent)) is empty, unaligned, or not above the previous extent's end \(imageHex(previousEnd))")
             }
@@ -211,6 +193,7 @@ struct ImageIndex: Equatable {
             case .data: dataPages += extent.pageCount
             case .zero: zeroPages += extent.pageCount
             }
+            number += 1
         }
         guard dataPages == trailer.dataPages, zeroPages == trailer.zeroPages else {
             throw fail("its extents hold \(dataPages) data and \(zeroPages) zero pages but the trailer counts \(trailer.dataPages) and \(trailer.zeroPages)")
@@ -220,8 +203,10 @@ struct ImageIndex: Equatable {
         var expectedOffset = trailer.framesOffset
         var nextPage: UInt64 = 0
         var storedBytes: UInt64 = 0, rawFrames: UInt64 = 0
-        var extentCursor = DataPageCursor(extents: extents, pageSize: pageSize)
-        for (number, frame) in frames.enumerated() {
+        var walker = ImageExtentWalker(extents: extentTable(), pageSize: header.pageSize)
+        let chain = ImageChainChecksum(headerChecksum: headerChecksum)
+        number = 0
+        while let frame = try next(&frames) {
             let uncompressed = frame.pageCount * header.pageSize
             guard frame.fileOffset == expectedOffset else {
                 throw fail("frame \(number) is at byte \(imageHex(frame.fileOffset)), not right after the previous frame at \(imageHex(expectedOffset))")
@@ -233,13 +218,26 @@ struct ImageIndex: Equatable {
             guard storedOK else {
                 throw fail("frame \(number) stores \(frame.storedSize) bytes with codec \(frame.codec) for \(uncompressed) bytes of pages")
             }
-            guard let address = extentCursor.address(ofDataPage: frame.firstPage), address == frame.physicalAddress else {
+            // Where the extents put the frame's pages: its first page must be at the address the frame claims.
+            var first: UInt64?
+            var placed: UInt64 = 0
+            do {
+                while placed < UInt64(frame.pageCount) {
+                    try walker.takeZeroRuns { _ in }
+                    guard let piece = try walker.takeData(upTo: UInt64(frame.pageCount) - placed) else { break }
+                    if first == nil { first = piece.address }
+                    placed += piece.pageCount
+                }
+            } catch let error as ImageError { throw error } catch { throw fail("it cannot be read: \(error)") }
+            guard let address = first, address == frame.physicalAddress else {
                 throw fail("frame \(number) claims physical address \(imageHex(frame.physicalAddress)) for data page \(frame.firstPage), which the extents do not place there")
             }
             nextPage += UInt64(frame.pageCount)
             expectedOffset += UInt64(frame.lengthOnDisk)
             storedBytes += UInt64(frame.storedSize)
             if frame.codec == .none { rawFrames += 1 }
+            chain.add(frame)
+            number += 1
         }
         guard nextPage == dataPages else {
             throw fail("its frames hold \(nextPage) pages but its extents \(dataPages) data pages")
@@ -250,43 +248,28 @@ struct ImageIndex: Equatable {
         guard storedBytes == trailer.storedBytes, rawFrames == trailer.rawFrames else {
             throw fail("its frames store \(storedBytes) bytes (\(rawFrames) raw frames) but the trailer counts \(trailer.storedBytes) (\(trailer.rawFrames))")
         }
-        let chain = Self.chainChecksum(headerChecksum: headerChecksum, frames: frames)
-        guard chain == trailer.chainChecksum else {
-            throw .trailerCorrupt(offset: trailer.offset, reason: "the chain checksum over the header and the \(frames.count) frames is \(imageChecksumText(chain)) but the trailer records \(imageChecksumText(trailer.chainChecksum)); frames are missing, extra or from another image")
+        guard chain.value == trailer.chainChecksum else {
+            throw .trailerCorrupt(offset: trailer.offset, reason: "the chain checksum over the header and the \(frames.count) frames is \(imageChecksumText(chain.value)) but the trailer records \(imageChecksumText(trailer.chainChecksum)); frames are missing, extra or from another image")
         }
     }
 }
 
-/// Maps indexes in the data-page stream to physical addresses, for
-/// ascending queries (one pass over the extents in all).
-struct DataPageCursor {
-    private let extents: [ImageExtent]
-    private let pageSize: UInt64
-    private var extentIndex = 0
-    private var firstPageOfExtent: UInt64 = 0
+/// The chain checksum, frame by frame: XXH3-64 over the header checksum
+/// followed by each frame's uncompressed and stored checksums, in frame
+/// order, all as little-endian u64.
+final class ImageChainChecksum {
+    private let stream = ImageChecksumStream()
 
-    init(extents: [ImageExtent], pageSize: UInt64) {
-        self.extents = extents
-        self.pageSize = pageSize
-        skipToData()
+    init(headerChecksum: UInt64) { put(headerChecksum) }
+
+    func add(_ frame: ImageFrameEntry) {
+        put(frame.uncompressedChecksum)
+        put(frame.storedChecksum)
     }
 
-    private mutating func skipToData() {
-        while extentIndex < extents.count, extents[extentIndex].kind != .data { extentIndex += 1 }
-    }
+    var value: UInt64 { stream.digest }
 
-    /// The physical address of data page `page`; `page` must not decrease between calls.
-    mutating func address(ofDataPage page: UInt64) -> UInt64? {
-        while extentIndex < extents.count {
-            let extent = extents[extentIndex]
-            if page < firstPageOfExtent { return nil }
-            if page < firstPageOfExtent + extent.pageCount {
-                return extent.address + (page - firstPageOfExtent) * pageSize
-            }
-            firstPageOfExtent += extent.pageCount
-            extentIndex += 1
-            skipToData()
-        }
-        return nil
+    private func put(_ value: UInt64) {
+        withUnsafeBytes(of: value.littleEndian) { stream.update($0) }
     }
 }

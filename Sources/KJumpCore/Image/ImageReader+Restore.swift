@@ -37,9 +37,29 @@ extension ImageReader {
             defer { nextContext += 1 }
             return contexts[nextContext]
         }
-        let placements = framePlacements()
+        // The index is read as the frames are: a window of each table at a time.
+        var frames = frameCursor()
+        let frameCount = frames.count
+        var walker = ImageExtentWalker(extents: extentCursor(), pageSize: header.pageSize)
         let pageSize = header.pageSize
-        let frames = self.frames
+        let corrupt = ImageError.indexCorrupt(offset: trailer.indexOffset, reason: "its extents hold fewer data pages than its frames")
+        /// Where `entry`'s pages go, and the zero runs before them (and after them, for the last frame).
+        func placement(for entry: ImageFrameEntry, last: Bool) throws -> ImageFramePlacement {
+            var placement = ImageFramePlacement()
+            func zeroRun(_ extent: ImageExtent) -> ImageZeroRun {
+                ImageZeroRun(address: extent.address, bytes: extent.pageCount * UInt64(pageSize))
+            }
+            var done = 0
+            while done < entry.pageCount {
+                try walker.takeZeroRuns { placement.zeroRuns.append(zeroRun($0)) }
+                guard let piece = try walker.takeData(upTo: UInt64(entry.pageCount - done)) else { throw corrupt }
+                placement.pieces.append(ImageFramePiece(address: piece.address, offset: done * pageSize,
+                                                        bytes: Int(piece.pageCount) * pageSize))
+                done += Int(piece.pageCount)
+            }
+            if last { try walker.takeZeroRuns { placement.trailingZeroRuns.append(zeroRun($0)) } }
+            return placement
+        }
         var restored: UInt64 = 0
         var failure: (any Error)?
         func take() {
@@ -51,13 +71,12 @@ extension ImageReader {
                 if failure == nil { failure = error }
             }
         }
-        var nextToRead = 0
-        while nextToRead < frames.count, failure == nil {
+        while frames.position < frameCount, failure == nil {
             while pipeline.isFull { take() }
             if failure != nil { break }
             do {
-                nextToRead = try readFrames(from: nextToRead, room: pipeline.capacity - pipeline.inFlight) { number, entry, bytes in
-                    let placement = placements[number]
+                try readFrames(from: &frames, room: pipeline.capacity - pipeline.inFlight) { number, entry, bytes in
+                    let placement = try placement(for: entry, last: number == frameCount - 1)
                     pipeline.submit { worker in
                         try worker.restore(frame: number, entry: entry, bytes: bytes, pageSize: pageSize, placement: placement)
                     }
@@ -67,55 +86,23 @@ extension ImageReader {
             }
         }
         while !pipeline.isEmpty { take() }
-        if frames.isEmpty, failure == nil {
+        if frameCount == 0, failure == nil {
             // Only zero runs: the one writer writes them here.
-            do { restored += try contexts[0].writeZeroRuns(placements.trailingZeroRuns) } catch { failure = error }
+            do {
+                var runs: [ImageZeroRun] = []
+                try walker.takeZeroRuns { runs.append(ImageZeroRun(address: $0.address, bytes: $0.pageCount * UInt64(pageSize))) }
+                restored += try contexts[0].writeZeroRuns(runs)
+            } catch { failure = error }
             progress(restored)
         }
         for writer in writers {
             do { try writer.finish() } catch { if failure == nil { failure = error } }
         }
+        if failure == nil {
+            // Read from the image twice (checked at open, followed now): the same bytes both times.
+            do { try confirmIndex(extents: walker.cursor, frames: frames) } catch { failure = error }
+        }
         if let failure { throw failure }
-    }
-
-    /// Which addresses each frame's pages go to, and the zero runs each
-    /// frame's worker writes first (those between the previous frame's
-    /// pages and its own; the last frame also takes the zero runs after it).
-    func framePlacements() -> ImageFramePlacements {
-        let pageSize = UInt64(header.pageSize)
-        var placements: [ImageFramePlacement] = []
-        placements.reserveCapacity(frames.count)
-        var extentIndex = 0
-        var pagesIntoExtent: UInt64 = 0
-        func zeroRuns() -> [ImageZeroRun] {
-            var runs: [ImageZeroRun] = []
-            while extentIndex < extents.count, extents[extentIndex].kind == .zero {
-                runs.append(ImageZeroRun(address: extents[extentIndex].address, bytes: extents[extentIndex].pageCount * pageSize))
-                extentIndex += 1
-            }
-            return runs
-        }
-        for frame in frames {
-            var placement = ImageFramePlacement()
-            var done = 0
-            while done < frame.pageCount {
-                placement.zeroRuns += zeroRuns()
-                let extent = extents[extentIndex]   // a data extent: the index was validated
-                let take = Int(min(extent.pageCount - pagesIntoExtent, UInt64(frame.pageCount - done)))
-                placement.pieces.append(ImageFramePiece(address: extent.address + pagesIntoExtent * pageSize,
-                                                        offset: done * Int(pageSize), bytes: take * Int(pageSize)))
-                done += take
-                pagesIntoExtent += UInt64(take)
-                if pagesIntoExtent == extent.pageCount {
-                    extentIndex += 1
-                    pagesIntoExtent = 0
-                }
-            }
-            placements.append(placement)
-        }
-        let trailing = zeroRuns()
-        if !placements.isEmpty { placements[placements.count - 1].trailingZeroRuns = trailing }
-        return ImageFramePlacements(frames: placements, trailingZeroRuns: placements.isEmpty ? trailing : [])
     }
 }
 
@@ -136,13 +123,6 @@ struct ImageFramePlacement: Sendable, Equatable {
     var zeroRuns: [ImageZeroRun] = []
     var pieces: [ImageFramePiece] = []
     var trailingZeroRuns: [ImageZeroRun] = []
-}
-
-struct ImageFramePlacements: Sendable {
-    var frames: [ImageFramePlacement]
-    /// Zero runs of an image without frames.
-    var trailingZeroRuns: [ImageZeroRun]
-    subscript(number: Int) -> ImageFramePlacement { frames[number] }
 }
 
 /// One restoring worker's state: its codec, its frame buffer and its writer.

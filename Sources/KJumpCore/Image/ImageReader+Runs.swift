@@ -27,55 +27,48 @@ extension ImageReader {
     /// the workers while `body` runs.
     public func forEachRun(_ body: (ImageRun) throws -> Void) throws {
         let pageSize = header.pageSize
-        var extentIndex = 0
-        var pagesIntoExtent: UInt64 = 0
+        var walker = ImageExtentWalker(extents: extentCursor(), pageSize: pageSize)
         func emitZeroRuns() throws {
-            while extentIndex < extents.count, extents[extentIndex].kind == .zero {
-                let extent = extents[extentIndex]
-                try body(ImageRun(address: extent.address, pageCount: extent.pageCount, kind: .zero, bytes: nil))
-                extentIndex += 1
-            }
+            try walker.takeZeroRuns { try body(ImageRun(address: $0.address, pageCount: $0.pageCount, kind: .zero, bytes: nil)) }
         }
-        try forEachFrame { _, frame, pages in
+        let frames = try forEachFrame { _, frame, pages in
             var done = 0
             while done < frame.pageCount {
                 try emitZeroRuns()
-                let extent = extents[extentIndex]   // a data extent: the index was validated
-                let take = Int(min(extent.pageCount - pagesIntoExtent, UInt64(frame.pageCount - done)))
-                let start = pages.startIndex + done * pageSize
-                try body(ImageRun(address: extent.address + pagesIntoExtent * UInt64(pageSize), pageCount: UInt64(take),
-                                  kind: .data, bytes: pages[start..<start + take * pageSize]))
-                done += take
-                pagesIntoExtent += UInt64(take)
-                if pagesIntoExtent == extent.pageCount {
-                    extentIndex += 1
-                    pagesIntoExtent = 0
+                guard let piece = try walker.takeData(upTo: UInt64(frame.pageCount - done)) else {
+                    throw ImageError.indexCorrupt(offset: trailer.indexOffset, reason: "its extents hold fewer data pages than its frames")
                 }
+                let start = pages.startIndex + done * pageSize
+                try body(ImageRun(address: piece.address, pageCount: piece.pageCount, kind: .data,
+                                  bytes: pages[start..<start + Int(piece.pageCount) * pageSize]))
+                done += Int(piece.pageCount)
             }
         }
         try emitZeroRuns()
+        try confirmIndex(extents: walker.cursor, frames: frames)
     }
 
     /// Calls `body(number, entry, pages)` for every frame in order, with its
-    /// checked, decompressed pages.
-    func forEachFrame(_ body: (Int, ImageFrameEntry, ArraySlice<UInt8>) throws -> Void) throws {
+    /// checked, decompressed pages. Returns the frames cursor, read to its end.
+    @discardableResult
+    func forEachFrame(_ body: (Int, ImageFrameEntry, ArraySlice<UInt8>) throws -> Void) throws -> ImageIndexCursor<ImageFrameEntry> {
         let options = readerOptions
-        let pipeline = OrderedWorkPipeline<ImageFrameCodec, ArraySlice<UInt8>>(
+        let pipeline = OrderedWorkPipeline<ImageFrameCodec, (Int, ImageFrameEntry, ArraySlice<UInt8>)>(
             workers: options.workers, capacity: options.maxFramesInFlight, label: "kjump.image.decompress") { ImageFrameCodec() }
-        let frames = self.frames
+        var frames = frameCursor()
         let pageSize = header.pageSize
-        var nextToRead = 0
-        for number in frames.indices {
-            while nextToRead < frames.count, !pipeline.isFull {
-                nextToRead = try readFrames(from: nextToRead, room: pipeline.capacity - pipeline.inFlight) { frameNumber, entry, bytes in
+        while frames.position < frames.count || !pipeline.isEmpty {
+            while frames.position < frames.count, !pipeline.isFull {
+                try readFrames(from: &frames, room: pipeline.capacity - pipeline.inFlight) { frameNumber, entry, bytes in
                     pipeline.submit { codec in
-                        try Self.decode(frame: frameNumber, entry: entry, bytes: bytes, pageSize: pageSize, codec: codec)
+                        (frameNumber, entry, try Self.decode(frame: frameNumber, entry: entry, bytes: bytes, pageSize: pageSize, codec: codec))
                     }
                 }
             }
-            let pages = try pipeline.takeOldest()!.get()
-            try body(number, frames[number], pages)
+            let (number, entry, pages) = try pipeline.takeOldest()!.get()
+            try body(number, entry, pages)
         }
+        return frames
     }
 
     /// Checks one frame read from the image and returns its pages.

@@ -31,12 +31,22 @@ public final class ImageReader {
         public var maxFramesInFlight: Int
         /// Bytes of consecutive frames read from the source in one call.
         public var readChunkBytes: Int
+        /// Whether opening loads the whole index (`extents`, `frames`): what
+        /// readers that look pages up by address need. Without it the index
+        /// is checked and later read a window at a time, so the reader's
+        /// memory does not grow with the image (the restorer in the
+        /// hibernation kernel). Default: loaded.
+        public var indexInMemory: Bool
+        /// Entries of an index table read at a time when it is not in memory.
+        public var indexWindowEntries: Int
 
         public init(workers: Int = ImageWriter.Options.defaultWorkers, maxFramesInFlight: Int? = nil,
-                    readChunkBytes: Int = 4 << 20) {
+                    readChunkBytes: Int = 4 << 20, indexInMemory: Bool = true, indexWindowEntries: Int = 4096) {
             self.workers = max(workers, 0)
             self.maxFramesInFlight = max(maxFramesInFlight ?? 2 * workers, 2)
             self.readChunkBytes = max(readChunkBytes, ImageFormat.blockSize)
+            self.indexInMemory = indexInMemory
+            self.indexWindowEntries = max(indexWindowEntries, 1)
         }
     }
 
@@ -46,10 +56,15 @@ public final class ImageReader {
     /// The state block as read at open.
     public let state: ImageStateBlock
     public let trailer: ImageTrailer
-    /// The page set, in ascending address order.
+    /// The page set, in ascending address order; empty when the index was
+    /// not loaded (`Options.indexInMemory`).
     public let extents: [ImageExtent]
-    /// Every frame, in file (and data-page) order.
+    /// Every frame, in file (and data-page) order; empty when the index was not loaded.
     public let frames: [ImageFrameEntry]
+    /// Whether `extents` and `frames` hold the index.
+    public let indexInMemory: Bool
+    /// Where the index's tables are, and their checksums when they are read from the image.
+    let indexCheck: ImageIndexCheck
     public let summary: ImageSummary
     /// Where the state block is; KJumpLinux rewrites it there (`state.consumed(at:).encoded()`).
     public var stateBlockOffset: UInt64 { ImageStateBlock.offset }
@@ -114,14 +129,32 @@ public final class ImageReader {
         guard trailer.uncompressedBytes == trailer.dataPages &* UInt64(header.pageSize) else {
             throw ImageError.trailerCorrupt(offset: trailerOffset, reason: "\(trailer.dataPages) data pages cannot hold \(trailer.uncompressedBytes) bytes")
         }
-        let indexBytes = try Self.read(source, "index", at: trailer.indexOffset, count: Int(trailer.indexLength))
-        let indexChecksum = ImageChecksum.xxh3(indexBytes)
-        guard indexChecksum == trailer.indexChecksum else {
-            throw ImageError.indexCorrupt(offset: trailer.indexOffset, reason: "its checksum is \(imageChecksumText(indexChecksum)) but the trailer records \(imageChecksumText(trailer.indexChecksum))")
+        if options.indexInMemory {
+            let indexBytes = try Self.read(source, "index", at: trailer.indexOffset, count: Int(trailer.indexLength))
+            let indexChecksum = ImageChecksum.xxh3(indexBytes)
+            guard indexChecksum == trailer.indexChecksum else {
+                throw ImageError.indexCorrupt(offset: trailer.indexOffset, reason: "its checksum is \(imageChecksumText(indexChecksum)) but the trailer records \(imageChecksumText(trailer.indexChecksum))")
+            }
+            let index = try ImageIndex(decoding: indexBytes, offset: trailer.indexOffset)
+            try index.validate(header: header, headerChecksum: probe.headerChecksum, trailer: trailer)
+            extents = index.extents
+            frames = index.frames
+            indexCheck = ImageIndexCheck(
+                layout: try ImageIndexLayout(header: Array(indexBytes.prefix(ImageIndex.headerSize)), offset: trailer.indexOffset,
+                                             length: trailer.indexLength),
+                extentsChecksum: 0, framesChecksum: 0)
+        } else {
+            // Bounded: the bytes in pieces for the checksums, then the tables a window at a time.
+            let check = try ImageIndexCheck.checksums(source: source, trailer: trailer)
+            let window = options.indexWindowEntries
+            try ImageIndex.validate(extentTable: { check.extentCursor(source, window: window) },
+                                    frameTable: check.frameCursor(source, window: window),
+                                    header: header, headerChecksum: probe.headerChecksum, trailer: trailer)
+            extents = []
+            frames = []
+            indexCheck = check
         }
-        let index = try ImageIndex(decoding: indexBytes, offset: trailer.indexOffset)
-        try index.validate(header: header, headerChecksum: probe.headerChecksum, trailer: trailer)
-
+        indexInMemory = options.indexInMemory
         self.source = source
         self.options = options
         self.header = header
@@ -129,8 +162,6 @@ public final class ImageReader {
         self.headerLength = probe.headerLength
         self.state = probe.state
         self.trailer = trailer
-        self.extents = index.extents
-        self.frames = index.frames
         self.summary = ImageSummary(header: header, trailer: trailer, imageBytes: length)
     }
 
@@ -168,31 +199,51 @@ public final class ImageReader {
         try Self.read(source, what, at: offset, count: count)
     }
 
-    /// Reads frame `first` and as many frames after it as fit in one read
-    /// chunk and in `room` jobs, in one call, as a slice (`ByteSource.readSlice`:
-    /// no copy out of a bounce buffer); calls `body` with each frame's number,
-    /// index entry and bytes. Returns the number of the next frame to read.
-    func readFrames(from first: Int, room: Int, _ body: (Int, ImageFrameEntry, ArraySlice<UInt8>) throws -> Void) throws -> Int {
-        let start = frames[first].fileOffset
-        var last = first
-        while last + 1 < frames.count, last + 1 - first < room,
-              frames[last + 1].fileOffset + UInt64(frames[last + 1].lengthOnDisk) - start <= UInt64(options.readChunkBytes) {
-            last += 1
+    /// The extents table, read in order (from memory, or from the image a window at a time).
+    func extentCursor() -> ImageIndexCursor<ImageExtent> {
+        indexInMemory ? ImageIndexCursor(extents) : indexCheck.extentCursor(source, window: options.indexWindowEntries)
+    }
+
+    /// The frames table, read in order.
+    func frameCursor() -> ImageIndexCursor<ImageFrameEntry> {
+        indexInMemory ? ImageIndexCursor(frames) : indexCheck.frameCursor(source, window: options.indexWindowEntries)
+    }
+
+    /// After a walk that read both tables to their ends from the image:
+    /// throws unless they are the bytes that were checked at open.
+    func confirmIndex(extents: ImageIndexCursor<ImageExtent>, frames: ImageIndexCursor<ImageFrameEntry>) throws {
+        if !indexInMemory { try indexCheck.confirm(extents: extents, frames: frames) }
+    }
+
+    /// Reads the frame `frames` is at and as many frames after it as fit in
+    /// one read chunk and in `room` jobs, in one call, as a slice
+    /// (`ByteSource.readSlice`: no copy out of a bounce buffer); calls `body`
+    /// with each frame's number, index entry and bytes.
+    func readFrames(from frames: inout ImageIndexCursor<ImageFrameEntry>, room: Int,
+                    _ body: (Int, ImageFrameEntry, ArraySlice<UInt8>) throws -> Void) throws {
+        let first = frames.position
+        guard let firstEntry = try frames.next() else { return }
+        var batch = [firstEntry]
+        let start = firstEntry.fileOffset
+        while batch.count < room, let next = try frames.peek(),
+              next.fileOffset + UInt64(next.lengthOnDisk) - start <= UInt64(options.readChunkBytes) {
+            batch.append(next)
+            _ = try frames.next()
         }
-        let count = Int(frames[last].fileOffset + UInt64(frames[last].lengthOnDisk) - start)
+        let lastEntry = batch[batch.count - 1]
+        let count = Int(lastEntry.fileOffset + UInt64(lastEntry.lengthOnDisk) - start)
         let bytes: ArraySlice<UInt8>
         do {
             bytes = try source.readSlice(at: start, count: count)
         } catch ByteSourceError.outOfBounds {
+            let last = first + batch.count - 1
             throw ImageError.truncated(what: last == first ? "frame \(first)" : "frames \(first)–\(last)",
                                        offset: start, count: count, sourceSize: source.size)
         }
-        for number in first...last {
-            let entry = frames[number]
+        for (index, entry) in batch.enumerated() {
             let offset = bytes.startIndex + Int(entry.fileOffset - start)   // the slice need not start at 0
-            try body(number, entry, bytes[offset..<offset + entry.lengthOnDisk])
+            try body(first + index, entry, bytes[offset..<offset + entry.lengthOnDisk])
         }
-        return last + 1
     }
 
     var readerOptions: Options { options }

@@ -49,12 +49,17 @@ public final class ImageWriter {
         /// full target is a write error and nothing is committed.
         public var capacity: UInt64?
 
+        /// Entries of each index table held in memory before they are
+        /// spilled (with an `ImageIndexSpill`). Default: 8192.
+        public var indexEntriesInMemory: Int
+
         public init(workers: Int = Options.defaultWorkers, maxFramesInFlight: Int? = nil, writeChunkBytes: Int = 4 << 20,
-                    capacity: UInt64? = nil) {
+                    capacity: UInt64? = nil, indexEntriesInMemory: Int = 8192) {
             self.workers = workers
             self.maxFramesInFlight = maxFramesInFlight ?? max(2 * workers, 2)
             self.writeChunkBytes = writeChunkBytes
             self.capacity = capacity
+            self.indexEntriesInMemory = indexEntriesInMemory
         }
     }
 
@@ -79,13 +84,25 @@ public final class ImageWriter {
 
     private let sink: any ImageSink
     private let options: Options
+    /// Where index entries wait while frames are written; nil keeps the whole index in memory.
+    private let indexSpill: ImageIndexSpill?
     private let pageSize: Int
     private let pagesPerFrame: Int
     private var phase = Phase.open
     /// Extents and frames recorded so far: the index's size in entries (the frame being filled not counted).
-    public var indexEntryCount: Int { extents.count + frames.count }
+    public var indexEntryCount: Int { spilledExtents + extents.count + spilledFrames + frames.count }
+    /// Index entries not yet spilled (all of them without `Options.indexSpill`); the last extent may still grow.
     private var extents: [ImageExtent] = []
     private var frames: [ImageFrameEntry] = []
+    /// Index entries written to the spill area, in order, and where.
+    private var spilledExtents = 0
+    private var spilledFrames = 0
+    private var spillChunks: [SpillChunk] = []
+    /// The lowest byte of the spill area used so far: frames, index and trailer must end below it.
+    private var spillLow: UInt64
+    private let chain: ImageChainChecksum
+    private var storedBytes: UInt64 = 0
+    private var rawFrames: UInt64 = 0
     private var current: FrameJob?
     private var spareJobs: [FrameJob] = []
     private var framesStarted: UInt64 = 0
@@ -100,7 +117,10 @@ public final class ImageWriter {
 
     /// Validates the header and options, then writes the header and the
     /// state block (`writing`, started at `header.createdAt`) and synchronizes.
-    public init(header: ImageHeader, sink: any ImageSink, options: Options = Options()) throws {
+    /// With `indexSpill`, index entries beyond `options.indexEntriesInMemory`
+    /// per table wait at the end of the target instead of in memory.
+    public init(header: ImageHeader, sink: any ImageSink, options: Options = Options(),
+                indexSpill: ImageIndexSpill? = nil) throws {
         guard options.workers >= 0, options.maxFramesInFlight >= 1 else {
             throw ImageWriterError.invalidOptions("workers must be ≥ 0 and maxFramesInFlight ≥ 1 (got \(options.workers) and \(options.maxFramesInFlight))")
         }
@@ -113,6 +133,7 @@ public final class ImageWriter {
         self.header = header
         self.sink = sink
         self.options = options
+        self.indexSpill = indexSpill
         headerChecksum = ImageHeader.recordedChecksum(encoded)
         framesOffset = ImageFormat.framesOffset(headerLength: encoded.count)
         pageSize = header.pageSize
@@ -122,6 +143,8 @@ public final class ImageWriter {
         writeBuffer = .allocate(byteCount: options.writeChunkBytes + FrameJob.outputCapacity(inputBytes: header.frameInputBytes),
                                 alignment: ImageFormat.blockSize)
         writeBufferOffset = framesOffset
+        spillLow = indexSpill?.end ?? .max
+        chain = ImageChainChecksum(headerChecksum: headerChecksum)
 
         // Header block, state block, header continuation: one write.
         let block = ImageFormat.blockSize
@@ -162,7 +185,7 @@ public final class ImageWriter {
             return
         }
         try guarded {
-            addExtent(address: address, pageCount: UInt64(count), kind: .data)
+            try addExtent(address: address, pageCount: UInt64(count), kind: .data)
             var done = 0
             while done < count {
                 let job = current ?? startFrame(address: address + UInt64(done * pageSize))
@@ -187,7 +210,7 @@ public final class ImageWriter {
         pagesGiven += pageCount
         nextAddress = end
         guard storedDataPageLimit == nil else { return }   // full: counted as missing
-        addExtent(address: address, pageCount: pageCount, kind: .zero)
+        try guarded { try addExtent(address: address, pageCount: pageCount, kind: .zero) }
         zeroPages += pageCount
     }
 
@@ -200,25 +223,29 @@ public final class ImageWriter {
             if let job = current, job.pageCount > 0 { try sealFrame() }
             while let result = pipeline.takeOldest() { try place(result.get()) }
             try flush()
-            if let limit = storedDataPageLimit { trimExtents(toDataPages: limit) }
-            let missingPages = pagesGiven - dataPages - zeroPages
+            let kept = try keptExtents()
+            let missingPages = pagesGiven - kept.dataPages - kept.zeroPages
+            dataPages = kept.dataPages
+            zeroPages = kept.zeroPages
+            let frameCount = spilledFrames + frames.count
             let indexOffset = writeBufferOffset
-            let index = ImageIndex(extents: extents, frames: frames).encoded()
-            let trailerOffset = indexOffset + UInt64(ImageFormat.roundUp(index.count))
+            let indexLength = ImageIndex.length(extents: kept.count, frames: frameCount)
+            let trailerOffset = indexOffset + UInt64(ImageFormat.roundUp(indexLength))
+            let imageLength = trailerOffset + UInt64(ImageTrailer.size)
+            guard imageLength <= spillLow else {
+                throw ImageWriterError.noRoom(neededBytes: imageLength + (indexSpill.map { $0.end - spillLow } ?? 0),
+                                              capacity: indexSpill?.end ?? imageLength)
+            }
+            let indexChecksum = try writeIndex(at: indexOffset, extents: kept, frameCount: frameCount)
             let trailer = ImageTrailer(
                 offset: trailerOffset, imageID: header.imageID, headerChecksum: headerChecksum,
-                chainChecksum: ImageIndex.chainChecksum(headerChecksum: headerChecksum, frames: frames),
+                chainChecksum: chain.value,
                 framesOffset: framesOffset, framesLength: indexOffset - framesOffset,
-                indexOffset: indexOffset, indexLength: UInt64(index.count), indexChecksum: ImageChecksum.xxh3(index),
-                frameCount: UInt64(frames.count), extentCount: UInt64(extents.count),
+                indexOffset: indexOffset, indexLength: UInt64(indexLength), indexChecksum: indexChecksum,
+                frameCount: UInt64(frameCount), extentCount: UInt64(kept.count),
                 dataPages: dataPages, zeroPages: zeroPages, uncompressedBytes: dataPages * UInt64(pageSize),
-                storedBytes: frames.reduce(0) { $0 + UInt64($1.storedSize) },
-                rawFrames: UInt64(frames.reduce(0) { $0 + ($1.codec == .none ? 1 : 0) }), missingPages: missingPages)
-            var tail = index
-            tail.append(contentsOf: [UInt8](repeating: 0, count: Int(trailerOffset - indexOffset) - index.count))
-            tail.append(contentsOf: trailer.encoded())
-            try writeAligned(tail, at: indexOffset)
-            let imageLength = trailerOffset + UInt64(ImageTrailer.size)
+                storedBytes: storedBytes, rawFrames: rawFrames, missingPages: missingPages)
+            try writeAligned(trailer.encoded(), at: trailerOffset)
             try sink.synchronize()
             let state = ImageStateBlock(state: .committed, imageID: header.imageID, headerChecksum: headerChecksum,
                                         imageLength: imageLength, startedAt: header.createdAt, committedAt: committedAt)
@@ -274,12 +301,17 @@ public final class ImageWriter {
         return end
     }
 
-    private func addExtent(address: UInt64, pageCount: UInt64, kind: ImageExtentKind) {
+    private func addExtent(address: UInt64, pageCount: UInt64, kind: ImageExtentKind) throws {
         if let last = extents.last, last.kind == kind, last.end(pageSize: pageSize) == address {
             extents[extents.count - 1].pageCount += pageCount
-        } else {
-            extents.append(ImageExtent(address: address, pageCount: pageCount, kind: kind))
+            return
         }
+        if indexSpill != nil, extents.count >= options.indexEntriesInMemory {
+            try spill(extents, table: .extents)   // the last one can no longer grow: a new one starts
+            spilledExtents += extents.count
+            extents.removeAll(keepingCapacity: true)
+        }
+        extents.append(ImageExtent(address: address, pageCount: pageCount, kind: kind))
     }
 
     private func startFrame(address: UInt64) -> FrameJob {
@@ -311,8 +343,13 @@ public final class ImageWriter {
         if storedDataPageLimit == nil, let capacity = options.capacity {
             let frameEnd = writeBufferOffset + UInt64(writeBufferUsed + job.lengthOnDisk)
             // Room for the index as it could grow by one extent and this frame, and the trailer.
-            let indexBytes = UInt64(ImageFormat.roundUp(32 + 24 * (extents.count + 1) + 56 * (frames.count + 1)))
-            if frameEnd + indexBytes + UInt64(ImageTrailer.size) > capacity {
+            let entries = (extents: spilledExtents + extents.count + 1, frames: spilledFrames + frames.count + 1)
+            let indexBytes = UInt64(ImageFormat.roundUp(ImageIndex.length(extents: entries.extents, frames: entries.frames)))
+            // And for what may still be spilled below the spill area's lowest byte.
+            let spillGrowth = indexSpill == nil ? 0
+                : UInt64(ImageFormat.roundUp(ImageIndex.extentSize * (extents.count + 1))
+                         + ImageFormat.roundUp(ImageIndex.frameSize * (frames.count + 1)))
+            if frameEnd + indexBytes + UInt64(ImageTrailer.size) + spillGrowth > min(capacity, spillLow) {
                 storedDataPageLimit = frameHeader.firstPage
             }
         }
@@ -320,44 +357,153 @@ public final class ImageWriter {
             spareJobs.append(job)
             return
         }
-        frames.append(ImageFrameEntry(fileOffset: writeBufferOffset + UInt64(writeBufferUsed), firstPage: frameHeader.firstPage,
-                                      physicalAddress: frameHeader.physicalAddress, pageCount: frameHeader.pageCount,
-                                      storedSize: frameHeader.storedSize, codec: frameHeader.codec,
-                                      uncompressedChecksum: frameHeader.uncompressedChecksum,
-                                      storedChecksum: frameHeader.storedChecksum))
+        let entry = ImageFrameEntry(fileOffset: writeBufferOffset + UInt64(writeBufferUsed), firstPage: frameHeader.firstPage,
+                                    physicalAddress: frameHeader.physicalAddress, pageCount: frameHeader.pageCount,
+                                    storedSize: frameHeader.storedSize, codec: frameHeader.codec,
+                                    uncompressedChecksum: frameHeader.uncompressedChecksum,
+                                    storedChecksum: frameHeader.storedChecksum)
+        if indexSpill != nil, frames.count >= options.indexEntriesInMemory {
+            try spill(frames, table: .frames)
+            spilledFrames += frames.count
+            frames.removeAll(keepingCapacity: true)
+        }
+        frames.append(entry)
+        chain.add(entry)
+        storedBytes += UInt64(entry.storedSize)
+        if entry.codec == .none { rawFrames += 1 }
         (writeBuffer.baseAddress! + writeBufferUsed).copyMemory(from: job.output.baseAddress!, byteCount: job.lengthOnDisk)
         writeBufferUsed += job.lengthOnDisk
         spareJobs.append(job)
         if writeBufferUsed >= options.writeChunkBytes { try flush() }
     }
 
-    /// Keeps the page set below the first data page that is not stored
-    /// (data page number `limit`): what the placed frames hold, and the
-    /// zero runs among them. Counts are recomputed.
-    private func trimExtents(toDataPages limit: UInt64) {
+    /// The extents the index will list: all of them, or for a partial image
+    /// those below the first data page that is not stored (data page number
+    /// `storedDataPageLimit`), the last one cut there. One pass over them.
+    private func keptExtents() throws -> KeptExtents {
+        guard storedDataPageLimit != nil else {
+            return KeptExtents(count: spilledExtents + extents.count, dataPages: dataPages, zeroPages: zeroPages)
+        }
+        var kept = KeptExtents()
         let page = UInt64(pageSize)
+        let limit = storedDataPageLimit ?? .max
         var data: UInt64 = 0
-        var cut = UInt64.max
-        for extent in extents where extent.kind == .data {
-            if data + extent.pageCount > limit {
-                cut = extent.address + (limit - data) * page
-                break
+        try forEachExtent { extent in
+            guard kept.cut == nil else { return }
+            var extent = extent
+            if extent.kind == .data, data + extent.pageCount > limit {
+                kept.cut = extent.address + (limit - data) * page
+                extent.pageCount = limit - data
+                guard extent.pageCount > 0 else { return }
+                kept.lastPageCount = extent.pageCount
             }
-            data += extent.pageCount
+            if extent.kind == .data { data += extent.pageCount } else { kept.zeroPages += extent.pageCount }
+            kept.count += 1
         }
-        var kept: [ImageExtent] = []
-        for var extent in extents {
-            guard extent.address < cut else { break }
-            extent.pageCount = min(extent.pageCount, (cut - extent.address) / page)
-            kept.append(extent)
+        kept.dataPages = data
+        return kept
+    }
+
+    /// Calls `body` with every extent in order: the spilled ones read back, then those in memory.
+    private func forEachExtent(_ body: (ImageExtent) throws -> Void) throws {
+        for chunk in spillChunks where chunk.table == .extents {
+            for extent in try readSpilled(chunk, as: ImageExtent.self) { try body(extent) }
         }
-        extents = kept
-        dataPages = kept.filter { $0.kind == .data }.reduce(0) { $0 + $1.pageCount }
-        zeroPages = kept.filter { $0.kind == .zero }.reduce(0) { $0 + $1.pageCount }
+        for extent in extents { try body(extent) }
+    }
+
+    /// Writes the index at `offset` from the extents and frames collected
+    /// (in memory and spilled), in pieces through the write buffer; returns its checksum.
+    private func writeIndex(at offset: UInt64, extents kept: KeptExtents, frameCount: Int) throws -> UInt64 {
+        let checksum = ImageChecksumStream()
+        let block = ImageFormat.blockSize
+        var position = offset
+        var out = ImageByteWriter(capacity: 64)
+        /// Writes the whole blocks gathered in the write buffer (all of it,
+        /// zero-padded, when `final`) and moves the rest to its start.
+        func emitChunk(final: Bool = false) throws {
+            let whole = final ? ImageFormat.roundUp(writeBufferUsed) : writeBufferUsed / block * block
+            if final {
+                (writeBuffer.baseAddress! + writeBufferUsed).initializeMemory(as: UInt8.self, repeating: 0, count: whole - writeBufferUsed)
+            }
+            guard whole > 0 else { return }
+            try sink.write(UnsafeRawBufferPointer(rebasing: writeBuffer[0..<whole]), at: position)
+            bytesWritten += UInt64(whole)
+            position += UInt64(whole)
+            let rest = max(writeBufferUsed - whole, 0)
+            if rest > 0 { writeBuffer.baseAddress!.copyMemory(from: writeBuffer.baseAddress! + whole, byteCount: rest) }
+            writeBufferUsed = rest
+        }
+        /// Appends `out`'s bytes to the write buffer (the frames are all written: it is free) and the checksum.
+        func take() throws {
+            out.bytes.withUnsafeBytes { raw in
+                checksum.update(raw)
+                (writeBuffer.baseAddress! + writeBufferUsed).copyMemory(from: raw.baseAddress!, byteCount: raw.count)
+            }
+            writeBufferUsed += out.count
+            out.removeAll()
+            if writeBufferUsed >= options.writeChunkBytes { try emitChunk() }
+        }
+        func add(_ entry: some ImageIndexEntry) throws {
+            entry.encode(into: &out)
+            try take()
+        }
+        precondition(writeBufferUsed == 0, "the frames are flushed before the index")
+        ImageIndex.encodeHeader(extentCount: kept.count, frameCount: frameCount, into: &out)
+        try take()
+        var written = 0
+        try forEachExtent { extent in
+            guard written < kept.count else { return }
+            var extent = extent
+            if written == kept.count - 1, let last = kept.lastPageCount { extent.pageCount = last }
+            try add(extent)
+            written += 1
+        }
+        for chunk in spillChunks where chunk.table == .frames {
+            for frame in try readSpilled(chunk, as: ImageFrameEntry.self) { try add(frame) }
+        }
+        for frame in frames { try add(frame) }
+        try emitChunk(final: true)
+        return checksum.digest
+    }
+
+    /// Writes `entries` of one index table into the spill area, just below what it already holds.
+    private func spill<Entry: ImageIndexEntry>(_ entries: [Entry], table: SpillChunk.Table) throws {
+        guard let area = indexSpill, !entries.isEmpty else { return }
+        var out = ImageByteWriter(capacity: ImageFormat.roundUp(entries.count * Entry.encodedSize))
+        for entry in entries { entry.encode(into: &out) }
+        out.pad(toMultipleOf: ImageFormat.blockSize)
+        let framesEnd = writeBufferOffset + UInt64(writeBufferUsed)
+        guard spillLow >= UInt64(out.count), spillLow - UInt64(out.count) >= framesEnd else {
+            throw ImageWriterError.noRoom(neededBytes: framesEnd + (area.end - spillLow) + UInt64(out.count), capacity: area.end)
+        }
+        let offset = spillLow - UInt64(out.count)
+        try writeAligned(out.bytes, at: offset)
+        spillLow = offset
+        spillChunks.append(SpillChunk(table: table, offset: offset, count: entries.count))
+    }
+
+    private func readSpilled<Entry: ImageIndexEntry>(_ chunk: SpillChunk, as: Entry.Type) throws -> [Entry] {
+        guard let area = indexSpill else { return [] }
+        let bytes = try area.source.read(at: chunk.offset, count: chunk.count * Entry.encodedSize)
+        var entries: [Entry] = []
+        entries.reserveCapacity(chunk.count)
+        try bytes.withUnsafeBytes { (raw: UnsafeRawBufferPointer) throws in
+            for index in 0..<chunk.count {
+                let position = index * Entry.encodedSize
+                entries.append(try Entry.decode(raw, at: position, number: index, offset: chunk.offset + UInt64(position)))
+            }
+        }
+        return entries
     }
 
     private func flush() throws {
         guard writeBufferUsed > 0 else { return }
+        let end = writeBufferOffset + UInt64(writeBufferUsed)
+        guard end <= spillLow else {
+            throw ImageWriterError.noRoom(neededBytes: end + (indexSpill.map { $0.end - spillLow } ?? 0),
+                                          capacity: indexSpill?.end ?? end)
+        }
         try sink.write(UnsafeRawBufferPointer(rebasing: writeBuffer[0..<writeBufferUsed]), at: writeBufferOffset)
         bytesWritten += UInt64(writeBufferUsed)
         writeBufferOffset += UInt64(writeBufferUsed)
@@ -373,6 +519,43 @@ public final class ImageWriter {
         try sink.write(UnsafeRawBufferPointer(buffer), at: offset)
         bytesWritten += UInt64(bytes.count)
     }
+}
+
+/// Where an `ImageWriter` keeps index entries while it writes frames, so
+/// that its memory does not grow with the image: the last bytes of the
+/// target itself, below `end` (its capacity), written through the writer's
+/// sink and read back through `source` (the same device) when the index is
+/// written after the frames. The image must then fit below the spilled
+/// entries; they are dead bytes after the commit.
+public struct ImageIndexSpill {
+    /// Reads the target back.
+    public var source: any ByteSource
+    /// The end of the spill area: the target's size. A multiple of 4096.
+    public var end: UInt64
+
+    public init(source: any ByteSource, end: UInt64) {
+        self.source = source
+        self.end = end / UInt64(ImageFormat.blockSize) * UInt64(ImageFormat.blockSize)
+    }
+}
+
+/// A piece of one index table in the spill area.
+struct SpillChunk {
+    enum Table { case extents, frames }
+    var table: Table
+    var offset: UInt64
+    var count: Int
+}
+
+/// The extents an image's index lists (`ImageWriter.keptExtents`).
+struct KeptExtents {
+    var count = 0
+    var dataPages: UInt64 = 0
+    var zeroPages: UInt64 = 0
+    /// Where a partial image stops storing pages.
+    var cut: UInt64?
+    /// The page count of the last kept extent when the cut shortened it.
+    var lastPageCount: UInt64?
 }
 
 /// One frame on its way through the writer: the pages gathered on the
