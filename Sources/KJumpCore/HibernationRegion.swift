@@ -24,24 +24,19 @@ public struct HibernationRegion: Sendable, Equatable {
     /// The ranges of R, in ascending order.
     public var ranges: [PhysicalRange]
 
-    /// The base size of the block at 1 MiB: H's kernel, its initramfs and
-    /// the image code's working memory (`ImageMemoryBudget`) fit in it, and
-    /// it is the least `--region-mib` accepts. Every page of R costs the
-    /// kexec load and a page swap at each jump (relocate_kernel copies it
-    /// three times): measured in the lab (TCG, 1 GiB guest), the swap back at
-    /// resume took 0.8 s for 96 MiB, and the whole jump back 0.93 s with
-    /// 64 MiB against 1.08 s with 96 MiB and 1.23 s with 192 MiB.
-    public static let defaultMainBlockBytes: UInt64 = 64 << 20
+    /// The least block at 1 MiB that `--region-mib` accepts.
+    public static let minimumMainBlockBytes: UInt64 = 64 << 20
 
-    /// The block kjump uses unless told otherwise: the base size plus 1 MiB
-    /// per GiB of the system's RAM (rounded up), because the image's index,
-    /// which H holds while it saves and restores, grows with the memory
-    /// saved (about 0.8 MiB per GiB in the lab, where free and used pages
-    /// alternate finely).
-    public static func recommendedMainBlockBytes(systemRAMBytes: UInt64) -> UInt64 {
-        let gib: UInt64 = 1 << 30
-        return defaultMainBlockBytes + (systemRAMBytes + gib - 1) / gib * (1 << 20)
-    }
+    /// The block kjump uses unless told otherwise, the same for every
+    /// system: H's kernel and initramfs (about 40 MiB once booted) and the
+    /// image code's working memory (`ImageMemoryBudget`: 24 MiB for one
+    /// thread, 30 MiB for two), none of which grows with the system's RAM
+    /// (the index is spilled and streamed, /proc/vmcore is mapped in
+    /// windows). Every page of R costs the kexec load and a page swap at
+    /// each jump (relocate_kernel copies it three times): measured in the
+    /// lab (TCG, 1 GiB guest), the whole jump back took 0.93 s with 64 MiB,
+    /// 1.08 s with 96 MiB and 1.23 s with 192 MiB.
+    public static let defaultMainBlockBytes: UInt64 = 80 << 20
 
     /// R with a main block of `mainBlockBytes` at 1 MiB.
     public init(mainBlockBytes: UInt64 = HibernationRegion.defaultMainBlockBytes) {

@@ -19,4 +19,19 @@ public enum HibernationKernelMemory {
         }
         return info
     }
+
+    /// This process's peak resident memory (`VmHWM` of /proc/self/status), in bytes; nil if it is not there.
+    public static func peakResidentBytes(status path: String = "/proc/self/status") -> UInt64? {
+        guard let text = try? KernelFile.readText(path) else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            if fields.count >= 2, let kib = UInt64(fields[1]) { return kib * 1024 }
+        }
+        return nil
+    }
+
+    /// "peak memory N MiB" for the lines H prints, or "" when unknown.
+    public static var peakMemoryText: String {
+        peakResidentBytes().map { ", peak memory \($0 >> 20) MiB" } ?? ""
+    }
 }

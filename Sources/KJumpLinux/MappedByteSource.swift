@@ -31,8 +31,14 @@ public final class MappedByteSource: ByteSource, Sendable {
     /// Windows kept mapped at most.
     public let cachedWindows: Int
 
-    /// The default window: 64 MiB (128 KiB of page tables at most).
-    public static let defaultWindowBytes: UInt64 = 64 << 20
+    /// The default window: 32 MiB (64 KiB of page tables).
+    public static let defaultWindowBytes: UInt64 = 32 << 20
+    /// Windows kept by default: 8 (256 MiB mapped, 512 KiB of page tables at
+    /// most). Saving reads several places at once (page tables, mem_map, the
+    /// pages themselves): with too few windows each chunk would map its
+    /// window again, and mapping /proc/vmcore sets up every page table
+    /// entry at once (`remap_pfn_range`).
+    public static let defaultCachedWindows = 8
 
     private struct Window {
         var offset: UInt64
@@ -61,7 +67,7 @@ public final class MappedByteSource: ByteSource, Sendable {
     /// Opens `path` and maps its first window to prove it can be mapped.
     /// Throws when the file cannot be opened or mapped.
     public init(path: String, windowBytes: UInt64 = MappedByteSource.defaultWindowBytes,
-                cachedWindows: Int = 2) throws(KJumpLinuxError) {
+                cachedWindows: Int = MappedByteSource.defaultCachedWindows) throws(KJumpLinuxError) {
         precondition(windowBytes > 0 && windowBytes % UInt64(Self.pageSize) == 0, "windows are whole pages")
         precondition(cachedWindows >= 1, "at least one window")
         self.path = path

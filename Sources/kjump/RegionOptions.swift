@@ -5,7 +5,7 @@ import KJumpLinux
 /// `--region-mib`: the size of R's main block, shared by every command that plans R.
 struct RegionOptions: ParsableArguments {
     @Option(name: .customLong("region-mib"), help: ArgumentHelp(
-        "Size of the hibernation kernel's memory block at 1 MiB, in MiB (default: 64 plus 1 per GiB of RAM).", valueName: "MiB"))
+        "Size of the hibernation kernel's memory block at 1 MiB, in MiB (default: 80, whatever the RAM).", valueName: "MiB"))
     var regionMiB: UInt64?
 
     func validate() throws {
@@ -16,8 +16,6 @@ struct RegionOptions: ParsableArguments {
 
     /// The H region these options describe.
     var region: HibernationRegion {
-        if let regionMiB { return HibernationRegion(mainBlockBytes: regionMiB << 20) }
-        let total = (try? HibernationKernelMemory.totalBytes()) ?? 0
-        return HibernationRegion(mainBlockBytes: HibernationRegion.recommendedMainBlockBytes(systemRAMBytes: total))
+        HibernationRegion(mainBlockBytes: regionMiB.map { $0 << 20 } ?? HibernationRegion.defaultMainBlockBytes)
     }
 }

@@ -120,7 +120,7 @@ import Testing
         facts.memory?.available = need - 1
         let low = try check(doctor.evaluate(facts), "free memory")
         #expect(low.status == .fail)
-        #expect(low.message.contains("128 MiB needed (H region 64 MiB + 64 MiB margin)"))
+        #expect(low.message.contains("144 MiB needed (H region 80 MiB + 64 MiB margin)"))
     }
 
     @Test func largerRegionNeedsMoreMemory() throws {

@@ -43,18 +43,12 @@ import Testing
         #expect("".trimmingSpaces() == "")
     }
 
-    @Test func defaultRegionIsLowMemoryPlus64MiB() {
+    @Test func defaultRegionIsLowMemoryPlus80MiBWhateverTheRAM() {
         let region = HibernationRegion()
         #expect(region.ranges == [PhysicalRange(start: 0x1000, end: 0x9f000),
-                                  PhysicalRange(start: 0x100000, end: 0x4100000)])
-        #expect(region.totalBytes == 0x9e000 + (64 << 20))
-        #expect(region.ranges[1].description == "[0x100000, 0x4100000)")
-    }
-
-    @Test func recommendedRegionGrowsWithTheSystemsMemory() {
-        #expect(HibernationRegion.recommendedMainBlockBytes(systemRAMBytes: 0) == 64 << 20)
-        #expect(HibernationRegion.recommendedMainBlockBytes(systemRAMBytes: 1_010_000_000) == 65 << 20)   // a "1 GiB" guest
-        #expect(HibernationRegion.recommendedMainBlockBytes(systemRAMBytes: 16 << 30) == 80 << 20)
-        #expect(HibernationRegion.recommendedMainBlockBytes(systemRAMBytes: (64 << 30) + 1) == 129 << 20)
+                                  PhysicalRange(start: 0x100000, end: 0x5100000)])
+        #expect(region.totalBytes == 0x9e000 + (80 << 20))
+        #expect(region.ranges[1].description == "[0x100000, 0x5100000)")
+        #expect(HibernationRegion.minimumMainBlockBytes == 64 << 20)
     }
 }

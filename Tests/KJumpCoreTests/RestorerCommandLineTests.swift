@@ -14,13 +14,13 @@ import Testing
                                        extra: ["kjump.role=resume"])
         // The brief's line, generated: R as RAM, A's RAM outside R as ACPI data, the rest reserved.
         #expect(line.words == [
-            "nokaslr", "clearcpuid=erms", "memmap=exactmap",
+            "nokaslr", "clearcpuid=erms", "swiotlb=noforce", "memmap=exactmap",
             "memmap=632K@0x1000", "memmap=192M@0x100000",
             "memmap=4K#0x0", "memmap=3K#0x9f000", "memmap=1K$0x9fc00", "memmap=64K$0xf0000",
             "memmap=850816K#0xc100000", "memmap=128K$0x3ffe0000",
             "kjump.role=resume",
         ])
-        #expect(line.text.hasPrefix("nokaslr clearcpuid=erms memmap=exactmap memmap=632K@0x1000"))
+        #expect(line.text.hasPrefix("nokaslr clearcpuid=erms swiotlb=noforce memmap=exactmap memmap=632K@0x1000"))
     }
 
     @Test func oddSizesAreWrittenInHex() {
