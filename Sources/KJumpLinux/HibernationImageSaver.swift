@@ -26,6 +26,10 @@ public struct HibernationImageSaver {
         public var statistics: ImageSaver.Statistics
         public var summary: ImageSummary
         public var seconds: Double
+        /// What H had available before the save began: what the restorer will have.
+        public var availableBytes: UInt64
+        /// How often /proc/vmcore was mapped, and the seconds that took.
+        public var vmcoreMappings: (count: Int, seconds: Double)
         /// Of `seconds`: everything before the first page was read (A's page
         /// tables, R's mem_map) and reading mem_map to find the free pages.
         public var classifySeconds: Double
@@ -104,6 +108,7 @@ public struct HibernationImageSaver {
         progress?.finish()
         return Result(statistics: statistics, summary: summary,
                       seconds: Double(Clocks.now().monotonic - start.monotonic) / 1e9,
+                      availableBytes: availableAtStart, vmcoreMappings: memory.mapped?.mappingStatistics ?? (0, 0),
                       classifySeconds: Double(classified.monotonic - start.monotonic + statistics.classifyNanoseconds) / 1e9)
     }
 }

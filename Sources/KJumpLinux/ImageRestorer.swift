@@ -29,6 +29,8 @@ public struct ImageRestorer {
         public var seconds: Double
         /// Of `seconds`: checking the image before the first page was written.
         public var checkSeconds: Double
+        /// What H had available when it checked its budget.
+        public var availableBytes: UInt64
         /// Copying pages into memory and zeroing, summed over the workers that
         /// did it alongside reading, checking and decompressing frames.
         public var memorySeconds: Double
@@ -85,6 +87,7 @@ public struct ImageRestorer {
         return Result(summary: reader.summary, reentryPoint: header.reentryPoint, region: header.hibernationRegion,
                       seconds: Double(Clocks.now().monotonic - start.monotonic) / 1e9,
                       checkSeconds: Double(checked.monotonic - start.monotonic) / 1e9,
+                      availableBytes: available,
                       memorySeconds: Double(memoryNanoseconds) / 1e9)
     }
 }

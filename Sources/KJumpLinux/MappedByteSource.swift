@@ -63,6 +63,9 @@ public final class MappedByteSource: ByteSource, Sendable {
 
     private let descriptor: FileDescriptor
     private let state = Mutex(State())
+    /// Mappings made so far, and the time spent making them.
+    private let mappings = Atomic<Int>(0)
+    private let mappingNanoseconds = Atomic<UInt64>(0)
 
     /// Opens `path` and maps its first window to prove it can be mapped.
     /// Throws when the file cannot be opened or mapped.
@@ -173,9 +176,20 @@ public final class MappedByteSource: ByteSource, Sendable {
     /// Windows mapped now (for tests).
     public var mappedWindowCount: Int { state.withLock { $0.windows.count } }
 
+    /// Mappings made so far (windows and one-call mappings) and the seconds
+    /// spent in `mmap` and `munmap` for them: what windowing costs.
+    public var mappingStatistics: (count: Int, seconds: Double) {
+        (mappings.load(ordering: .relaxed), Double(mappingNanoseconds.load(ordering: .relaxed)) / 1e9)
+    }
+
     private static var pageSize: Int { Int(sysconf(Int32(_SC_PAGESIZE))) }
 
     private func map(offset: UInt64, length: Int) throws(KJumpLinuxError) -> UInt {
+        let start = Clocks.monotonicNanoseconds
+        defer {
+            mappings.add(1, ordering: .relaxed)
+            mappingNanoseconds.add(Clocks.monotonicNanoseconds - start, ordering: .relaxed)
+        }
         guard let mapped = mmap(nil, length, PROT_READ, MAP_SHARED, descriptor.rawValue, off_t(offset)),
               mapped != MAP_FAILED else {
             throw .syscall(name: "mmap of \(path) at byte \(offset)", errno: Errno(rawValue: errno))

@@ -12,6 +12,8 @@ public struct SystemKernelMemory {
     public let regionAware: RegionAwarePhysicalMemory
     /// When recording: every page read from the ELF core, for `PageRecording`.
     public let recorder: RecordingPhysicalMemory?
+    /// The mapped /proc/vmcore (nil when it is read with pread): its mapping statistics.
+    public let mapped: MappedByteSource?
 
     /// Opens `vmcore` and walks the kexec indirection list. With `recording`,
     /// every page read (the control page, the indirection list, backup pages…)
@@ -26,6 +28,7 @@ public struct SystemKernelMemory {
         let recorder = recording ? RecordingPhysicalMemory(base: outside) : nil
         let aware = try RegionAwarePhysicalMemory(base: recorder ?? outside, region: context.region,
                                                   reentryPoint: context.reentryPoint)
-        return SystemKernelMemory(core: core, outsideRegion: outside, regionAware: aware, recorder: recorder)
+        return SystemKernelMemory(core: core, outsideRegion: outside, regionAware: aware, recorder: recorder,
+                                  mapped: source as? MappedByteSource)
     }
 }

@@ -55,6 +55,17 @@ scenario_main() {
     grep -a -q '^KJUMP-DMESG-END' <<< "$rclean" || fail "the resumed guest did not finish its checks ($rlog)"
     [ -n "$RESUME_S" ] || fail "the resume time was not measured ($rlog)"
     local resume_s=$RESUME_S
+    # H's memory: what the saver had before it began (what its commit check
+    # counts on) and what the restorer had; the restorer must not have less
+    # (less than 4 MiB less: it measures after reading the image's first blocks).
+    local save_avail restore_avail save_peak restore_peak
+    save_avail=$(sed -n 's/^kjump: hibernation image on .* H had \([0-9]*\) MiB available.*/\1/p' <<< "$clean" | head -1)
+    save_peak=$(sed -n 's/^kjump: hibernation image on .* peak memory \([0-9]*\) MiB.*/\1/p' <<< "$clean" | head -1)
+    restore_avail=$(sed -n 's/^kjump: restored .* H had \([0-9]*\) MiB available.*/\1/p' <<< "$rclean" | head -1)
+    restore_peak=$(sed -n 's/^kjump: restored .* peak memory \([0-9]*\) MiB.*/\1/p' <<< "$rclean" | head -1)
+    [ -n "$save_avail" ] && [ -n "$restore_avail" ] || fail "H's memory was not reported ($log, $rlog)"
+    [ "$restore_avail" -ge $(( save_avail - 4 )) ] \
+        || fail "the restorer had $restore_avail MiB, the saver $save_avail MiB: the commit check does not see what the resume boot has"
 
     # 3. The resumed system hibernated a second time (the first QEMU of this
     #    step powered off by itself); a new QEMU resumes that image too.
@@ -107,5 +118,6 @@ scenario_main() {
     grep -a -q '^KJUMP-DMESG ' <<< "$fclean" && fail "dmesg shows errors after the resume from the file: $(grep -a -m1 '^KJUMP-DMESG ' <<< "$fclean")"
     grep -a -q '^KJUMP-FILE-RESUMED' <<< "$fclean" || fail "the system resumed from the file did not finish ($flog)"
 
-    pass "hibernate_s=$hibernate_s image_mib=$image_mib resume_s=$resume_s resume_file_s=${file_resume_s:-}"
+    pass "hibernate_s=$hibernate_s image_mib=$image_mib resume_s=$resume_s resume_file_s=${file_resume_s:-}" \
+        "h_available_mib=$save_avail/$restore_avail h_peak_mib=${save_peak:-?}/${restore_peak:-?}"
 }
