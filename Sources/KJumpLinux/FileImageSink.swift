@@ -47,6 +47,12 @@ public final class FileImageSink: ImageSink {
         try? direct?.close()
     }
 
+    /// Whether the target is a block device (a partition), not a file.
+    public var isBlockDevice: Bool {
+        var status = stat()
+        return fstat(descriptor.rawValue, &status) == 0 && status.st_mode & S_IFMT == S_IFBLK
+    }
+
     /// The most an image may take: a block device's size, or for a regular
     /// file its current size plus the free space of its filesystem; nil when
     /// unknown.

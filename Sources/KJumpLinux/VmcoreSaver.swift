@@ -59,8 +59,15 @@ public struct VmcoreSaver {
             resumeCommandLine: "", notes: Self.notes(core: core, vmcoreinfo: note, info: info, level: level, source: source))
         let sink = try FileImageSink(path: destination, direct: true)
         // A crash dump that does not fit its device is committed partial, with the pages that fit.
+        // On a partition (a crash kernel's target) the index waits at its end: the
+        // crash kernel's memory is a small reservation, whatever the RAM dumped.
+        var spill: ImageIndexSpill?
+        if sink.isBlockDevice, let capacity = sink.capacity {
+            spill = ImageIndexSpill(source: try FileByteSource(path: destination, direct: true), end: capacity)
+        }
         let writer = try ImageWriter(header: header, sink: sink,
-                                     options: .init(workers: workers, capacity: kind == .crash ? sink.capacity : nil))
+                                     options: .init(workers: workers, capacity: kind == .crash ? sink.capacity : nil),
+                                     indexSpill: spill)
         let saver = ImageSaver(recordZeroPages: level.contains(.zero))
         let statistics: ImageSaver.Statistics
         var counts: PageClassCounts?

@@ -14,23 +14,50 @@ bench_main() {
 
     # kjump: hibernate, then resume in a new QEMU process.
     local log="$OUT/kjump-hibernate.log"
-    WATCH_MARKERS=(KJUMP-HIBERNATE-BEGIN)
+    WATCH_MARKERS=(KJUMP-HIBERNATE-BEGIN "kjump: hibernation kernel loaded" KJUMP-H-INIT "kjump: hibernation image on")
     run_qemu_watching_retrying KJUMP-INIT "$log" 900 "$SYSTEM_KERNEL" "$(system_append hibernate)" -initrd "$OUT/system-initramfs.cpio" \
         -drive "file=$OUT/data.img,if=virtio,format=raw" -drive "file=$OUT/resume.img,if=virtio,format=raw" \
         || { echo "bench resume: kjump's hibernation QEMU failed ($log)"; exit 1; }
     [ -n "${MARK_S[KJUMP-HIBERNATE-BEGIN]:-}" ] || { echo "bench resume: kjump never began to hibernate ($log)"; exit 1; }
     local k_hibernate k_image k_resume
     k_hibernate=$(echo "$QEMU_SECONDS - ${MARK_S[KJUMP-HIBERNATE-BEGIN]}" | bc)
+    # Where kjump's hibernation went: the kexec load (as kjump reports it),
+    # freezing and the jump into H plus H's boot (from the load to H's /init),
+    # the save (as H reports it; "filter" of it reads mem_map), and the power-off.
+    local h_clean h_load h_jump h_save h_filter h_after h_peak
+    h_clean=$(tr -d '\r' < "$log" | sed 's/\x1b\[[0-9;]*[a-zA-Z]//g')
+    h_load=$(sed -n 's/^kjump: hibernation kernel loaded in \([0-9.]*\) s.*/\1/p' <<< "$h_clean" | head -1)
+    h_save=$(sed -n 's/^kjump: hibernation image on .*, \([0-9.]*\) s (finding free pages.*/\1/p' <<< "$h_clean" | head -1)
+    h_filter=$(sed -n 's/^kjump: hibernation image on .*(finding free pages \([0-9.]*\) s.*/\1/p' <<< "$h_clean" | head -1)
+    h_peak=$(sed -n 's/^kjump: hibernation image on .*peak memory \([0-9]*\) MiB.*/\1/p' <<< "$h_clean" | head -1)
+    h_jump=$(echo "${MARK_S[KJUMP-H-INIT]:-0} - ${MARK_S[kjump: hibernation kernel loaded]:-0}" | bc)
+    h_after=$(echo "$QEMU_SECONDS - ${MARK_S[kjump: hibernation image on]:-$QEMU_SECONDS}" | bc)
     k_image=$("$OUT/bin/kjump" inspect "$OUT/resume.img" | sed -n 's/.* image \([0-9.]*\) MiB$/\1/p')
     local cmdline
     cmdline=$("$OUT/bin/kjump" inspect --resume-command-line "$OUT/resume.img")
-    WATCH_MARKERS=(KJUMP-RESUMED-WORKLOAD)
-    run_qemu_watching_retrying KJUMP-H-INIT "$OUT/kjump-resume.log" 600 "$HIBERNATION_KERNEL" "$cmdline console=ttyS0 panic=-1 quiet" \
+    WATCH_MARKERS=(KJUMP-H-INIT "kjump: restored" "KJUMP-HIBERNATE rc=0" KJUMP-RESUMED-WORKLOAD)
+    run_qemu_watching_retrying KJUMP-H-INIT "$OUT/kjump-resume.log" 900 "$HIBERNATION_KERNEL" "$cmdline console=ttyS0 panic=-1 quiet" \
         -drive "file=$OUT/data.img,if=virtio,format=raw" -drive "file=$OUT/resume.img,if=virtio,format=raw" \
         || { echo "bench resume: kjump's resume QEMU failed ($OUT/kjump-resume.log)"; exit 1; }
     k_resume=${MARK_S[KJUMP-RESUMED-WORKLOAD]:-}
     [ -n "$k_resume" ] && serial_has "$OUT/kjump-resume.log" '^WORKLOAD-OK .*continued=yes' \
         || { echo "bench resume: kjump did not resume the workload ($OUT/kjump-resume.log)"; exit 1; }
+    # And its resume: firmware, loading and booting H (QEMU start to H's
+    # /init), the restore (read, check, decompress, place: as H reports it),
+    # the jump back with A's device resume (to kjump hibernate returning in
+    # A), and the workload's own check of every byte.
+    local r_clean r_boot r_restore r_checks r_place r_back r_verify r_peak
+    r_clean=$(tr -d '\r' < "$OUT/kjump-resume.log" | sed 's/\x1b\[[0-9;]*[a-zA-Z]//g')
+    r_boot=${MARK_S[KJUMP-H-INIT]:-0}
+    r_restore=$(sed -n 's/^kjump: restored .* in \([0-9.]*\) s (image checks.*/\1/p' <<< "$r_clean" | head -1)
+    r_checks=$(sed -n 's/^kjump: restored .*(image checks \([0-9.]*\) s.*/\1/p' <<< "$r_clean" | head -1)
+    r_place=$(sed -n 's/^kjump: restored .*memory writes \([0-9.]*\) s.*/\1/p' <<< "$r_clean" | head -1)
+    r_peak=$(sed -n 's/^kjump: restored .*peak memory \([0-9]*\) MiB.*/\1/p' <<< "$r_clean" | head -1)
+    r_back=$(echo "${MARK_S[KJUMP-HIBERNATE rc=0]:-0} - ${MARK_S[kjump: restored]:-0}" | bc)
+    r_verify=$(echo "$k_resume - ${MARK_S[KJUMP-HIBERNATE rc=0]:-$k_resume}" | bc)
+
+    # kjump's image stays (lab/bench scale compresses its pages for a bound).
+    mv "$OUT/resume.img" "$OUT/kjump-image.img"
 
     # swsusp: the same guest with a swap disk, hibernated and resumed by the kernel.
     make_disks "$OUT"
@@ -68,6 +95,10 @@ bench_main() {
     printf '%-8s %12.2f %10s %10.2f\n' swsusp "$s_hibernate" "$s_image" "$s_resume"
     [ -z "$uncompressed" ] || echo "(swsusp reported writing $((uncompressed / 1024)) MiB of pages before LZO compression)"
     echo "(${KJUMP_GUEST_MEM_MIB} MiB guest, ${KJUMP_GUEST_CPUS} vCPUs, ${KJUMP_WORKLOAD_MIB} MiB workload, QEMU TCG; resume = QEMU start to the workload verified again)"
+    printf 'kjump hibernate: load %s s, freeze+jump+H boot %.2f s, save %s s (filter %s s), power-off %.2f s; H peak %s MiB\n' \
+        "${h_load:-?}" "$h_jump" "${h_save:-?}" "${h_filter:-?}" "$h_after" "${h_peak:-?}"
+    printf 'kjump resume: H boot %.2f s, restore %s s (checks %s s, placing %s s), jump back+devices %.2f s, workload check %.2f s; H peak %s MiB\n' \
+        "$r_boot" "${r_restore:-?}" "${r_checks:-?}" "${r_place:-?}" "$r_back" "$r_verify" "${r_peak:-?}"
     ratio() { echo "scale=3; $1 / $2" | bc | sed 's/^\./0./'; }
     echo "RATIO resume=$(ratio "$k_resume" "$s_resume") image=$(ratio "$k_image" "$s_image") hibernate=$(ratio "$k_hibernate" "$s_hibernate")"
 }
