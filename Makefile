@@ -2,11 +2,12 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help deps build release test unit-test lab-test vmcore-test bench demo clean
+.PHONY: help deps build release test unit-test lab-test vmcore-test bench bench-scale demo clean
 
 help:
 	@echo "make demo       install what is missing, build everything, run the demo scenario"
-	@echo "make test       unit tests (swift test), every lab scenario in QEMU, tests on a real vmcore"
+	@echo "make test       install what is missing, then unit tests (swift test), every lab scenario in QEMU, tests on a real vmcore, benchmarks"
+	@echo "make bench-scale kjump against swsusp at 1, 2, 4 and 8 GiB (about 40 minutes; not part of make test)"
 	@echo "make deps       install the Debian packages the build and the lab need"
 	@echo "make build      debug build of kjump"
 	@echo "make release    static release build of kjump (.build/release/kjump)"
@@ -39,7 +40,14 @@ bench:
 	lab/bench dump
 	lab/bench resume
 
-test: unit-test lab-test vmcore-test bench
+# kjump against swsusp as the guest grows (KJUMP_SCALE_SIZES, KJUMP_SCALE_RUNS):
+# too long for CI, so not part of `make test`; docs/PERFORMANCE.md has its tables.
+bench-scale: deps
+	lab/bench scale
+
+# On a fresh machine `make test` installs what is missing first (lab/deps, as
+# root; otherwise it names the packages to install), as `make demo` does.
+test: deps unit-test lab-test vmcore-test bench
 
 demo: deps
 	lab/demo

@@ -62,6 +62,22 @@ extension ImageFrameEntry: ImageIndexEntry {
     }
 }
 
+extension ImageIndexEntry {
+    /// Decodes the `count` entries in `bytes`, numbered from `first` and
+    /// found at byte `offset` of the image (for messages).
+    static func decodeAll(_ bytes: [UInt8], count: Int, first: Int, offset: UInt64) throws -> [Self] {
+        var entries: [Self] = []
+        entries.reserveCapacity(count)
+        try bytes.withUnsafeBytes { (raw: UnsafeRawBufferPointer) throws in
+            for index in 0..<count {
+                let position = index * encodedSize
+                entries.append(try decode(raw, at: position, number: first + index, offset: offset + UInt64(position)))
+            }
+        }
+        return entries
+    }
+}
+
 /// Where the index and its two tables lie in an image, from the index's
 /// 32-byte header (checked against the trailer's length).
 struct ImageIndexLayout: Sendable, Equatable {
@@ -156,15 +172,7 @@ struct ImageIndexCursor<Entry: ImageIndexEntry> {
         let offset = tableOffset + UInt64(first * Entry.encodedSize)
         let bytes = try ImageReader.read(source, "index", at: offset, count: entries * Entry.encodedSize)
         hash?.update(bytes)
-        var decoded: [Entry] = []
-        decoded.reserveCapacity(entries)
-        try bytes.withUnsafeBytes { (raw: UnsafeRawBufferPointer) throws in
-            for index in 0..<entries {
-                let position = index * Entry.encodedSize
-                decoded.append(try Entry.decode(raw, at: position, number: first + index, offset: offset + UInt64(position)))
-            }
-        }
-        window = decoded
+        window = try Entry.decodeAll(bytes, count: entries, first: first, offset: offset)
         windowStart = first
     }
 }

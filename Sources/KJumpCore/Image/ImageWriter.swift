@@ -27,7 +27,10 @@
 /// `options.maxFramesInFlight` frames are in flight, and frames reach the
 /// file in order. Memory: about `(maxFramesInFlight + 1) × 2 × frameInputBytes
 /// + writeChunkBytes + frameInputBytes`, plus the index (24 bytes per extent,
-/// 56 per frame). The output does not depend on the number of workers.
+/// 56 per frame) — or, with an `ImageIndexSpill`, at most
+/// `indexEntriesInMemory` entries of each table, the rest waiting at the
+/// target's end. The output does not depend on the number of workers, nor
+/// on whether the index was spilled.
 ///
 /// The writer is used from one thread.
 public final class ImageWriter {
@@ -486,15 +489,7 @@ public final class ImageWriter {
     private func readSpilled<Entry: ImageIndexEntry>(_ chunk: SpillChunk, as: Entry.Type) throws -> [Entry] {
         guard let area = indexSpill else { return [] }
         let bytes = try area.source.read(at: chunk.offset, count: chunk.count * Entry.encodedSize)
-        var entries: [Entry] = []
-        entries.reserveCapacity(chunk.count)
-        try bytes.withUnsafeBytes { (raw: UnsafeRawBufferPointer) throws in
-            for index in 0..<chunk.count {
-                let position = index * Entry.encodedSize
-                entries.append(try Entry.decode(raw, at: position, number: index, offset: chunk.offset + UInt64(position)))
-            }
-        }
-        return entries
+        return try Entry.decodeAll(bytes, count: chunk.count, first: 0, offset: chunk.offset)
     }
 
     private func flush() throws {
