@@ -1,7 +1,9 @@
 # lab/bench dump: kjump save versus makedumpfile, dump level 31.
-#  1. On one vmcore of the lab's system kernel (1 GiB guest, 256 MiB
-#     workload; made by lab/vmcore), each setting run several times; the
-#     vmcore is read once first so every run starts from the page cache.
+#  1. On one vmcore of the lab's system kernel (the guest size and workload
+#     of KJUMP_GUEST_MEM_MIB and KJUMP_WORKLOAD_MIB; made by lab/vmcore):
+#     each setting once from a cold page cache (dropped first, as root), then
+#     KJUMP_BENCH_RUNS times (5) from a warm one, the best run counted;
+#     makedumpfile with -l, -c and -z.
 #  2. From one real crash: the system kernel (crashkernel=, kjump crash-load)
 #     panics through sysrq; in the crash kernel H, before its real save, every
 #     tool dumps the same /proc/vmcore to tmpfs (H carries Debian's
@@ -25,6 +27,16 @@ seconds() {
     echo "$end - $start" | bc
 }
 
+# cold COMMAND...: one run's wall seconds after the page cache is dropped
+# (the vmcore read from disk), or "-" where caches cannot be dropped (not root).
+cold() {
+    sync
+    { echo 3 > /proc/sys/vm/drop_caches; } 2>/dev/null || { echo "-"; return 0; }
+    local t
+    t=$(seconds "$@") || return 1
+    printf '%.3f' "$t"
+}
+
 # best_of N COMMAND...: the fastest of N runs.
 best_of() {
     local n=$1 best= t
@@ -36,6 +48,9 @@ best_of() {
     printf '%.3f' "$best"
 }
 
+# rate SECONDS: MiB of the vmcore per second.
+rate() { echo "scale=0; $size_mib / $1" | bc; }
+
 bench_main() {
     local vmcore="${KJUMP_LAB_OUT:-$LAB_DIR/out}/vmcore/vmcore.elf"
     [ -f "$vmcore" ] || "$LAB_DIR/vmcore" >&2 || { echo "bench dump: lab/vmcore failed"; exit 1; }
@@ -44,25 +59,33 @@ bench_main() {
     local kjump="$OUT/bin/kjump" size_mib
     size_mib=$(( $(stat -c %s "$vmcore") >> 20 ))
 
+    local cat_s cat_cold
+    cat_cold=$(cold sh -c "cat '$vmcore' > /dev/null")
     cat "$vmcore" > /dev/null
-    local cat_s
     cat_s=$(best_of "$BENCH_RUNS" sh -c "cat '$vmcore' > /dev/null")
 
-    printf '%-34s %9s %10s %12s\n' "tool (dump level 31)" "seconds" "MiB out" "pages kept"
-    printf '%-34s %9s %10s %12s\n' "cat vmcore > /dev/null ($size_mib MiB)" "$cat_s" "-" "-"
-    local best_k= best_k_size= best_m= best_m_size= name t bytes pages
+    # warm: best of BENCH_RUNS from the page cache; cold: one run after dropping it.
+    printf '%-34s %9s %8s %9s %10s %12s\n' "tool (dump level 31)" "warm s" "MiB/s" "cold s" "MiB out" "pages kept"
+    printf '%-34s %9s %8s %9s %10s %12s\n' "cat vmcore > /dev/null ($size_mib MiB)" "$cat_s" "$(rate "$cat_s")" "$cat_cold" "-" "-"
+    local best_k= best_k_size= best_m= best_m_size= name t c bytes pages
     for codec in lz4 zstd; do
         name="kjump save --compress $codec"
+        c=$(cold "$kjump" save --from "$vmcore" --to "$OUT/kjump-$codec.kjimg" --compress "$codec" --dump-level 31) \
+            || { echo "bench dump: kjump save failed"; exit 1; }
+        cat "$vmcore" > /dev/null
         t=$(best_of "$BENCH_RUNS" "$kjump" save --from "$vmcore" --to "$OUT/kjump-$codec.kjimg" --compress "$codec" --dump-level 31) \
             || { echo "bench dump: kjump save failed"; exit 1; }
         bytes=$(stat -c %s "$OUT/kjump-$codec.kjimg")
         pages=$("$kjump" inspect "$OUT/kjump-$codec.kjimg" | sed -n 's/^pages *\([0-9]*\) data.*/\1/p')
-        printf '%-34s %9s %10s %12s\n' "$name" "$t" "$(echo "scale=1; $bytes / 1048576" | bc)" "$pages"
+        printf '%-34s %9s %8s %9s %10s %12s\n' "$name" "$t" "$(rate "$t")" "$c" "$(echo "scale=1; $bytes / 1048576" | bc)" "$pages"
         if [ -z "$best_k" ] || [ "$(echo "$t < $best_k" | bc)" = 1 ]; then best_k=$t; best_k_size=$bytes; fi
     done
-    for flag in -l -z; do
+    for flag in -l -c -z; do
         name="makedumpfile $flag -d 31"
         rm -f "$OUT/makedumpfile$flag.dump"
+        c=$(cold sh -c "makedumpfile $flag -d 31 '$vmcore' '$OUT/makedumpfile$flag.dump'") \
+            || { echo "bench dump: makedumpfile $flag failed"; exit 1; }
+        cat "$vmcore" > /dev/null
         t=$(best_of "$BENCH_RUNS" sh -c "rm -f '$OUT/makedumpfile$flag.dump'; makedumpfile $flag -d 31 '$vmcore' '$OUT/makedumpfile$flag.dump'") \
             || { echo "bench dump: makedumpfile $flag failed"; exit 1; }
         bytes=$(stat -c %s "$OUT/makedumpfile$flag.dump")
@@ -71,7 +94,7 @@ bench_main() {
                 | sed -n 's/^ *Remaining pages *: *\(0x[0-9a-fA-F]*\).*/\1/p' | head -1)
         [ -z "$pages" ] || pages=$((pages))
         rm -f "$OUT/makedumpfile-count.dump"
-        printf '%-34s %9s %10s %12s\n' "$name" "$t" "$(echo "scale=1; $bytes / 1048576" | bc)" "${pages:--}"
+        printf '%-34s %9s %8s %9s %10s %12s\n' "$name" "$t" "$(rate "$t")" "$c" "$(echo "scale=1; $bytes / 1048576" | bc)" "${pages:--}"
         if [ -z "$best_m" ] || [ "$(echo "$t < $best_m" | bc)" = 1 ]; then best_m=$t; best_m_size=$bytes; fi
     done
     echo "(best of $BENCH_RUNS runs each, warm page cache; Debian's makedumpfile has zstd disabled: -z writes pages uncompressed)"
