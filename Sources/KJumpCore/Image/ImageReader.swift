@@ -62,9 +62,10 @@ public final class ImageReader {
     /// Every frame, in file (and data-page) order; empty when the index was not loaded.
     public let frames: [ImageFrameEntry]
     /// Whether `extents` and `frames` hold the index.
-    public let indexInMemory: Bool
-    /// Where the index's tables are, and their checksums when they are read from the image.
-    let indexCheck: ImageIndexCheck
+    public var indexInMemory: Bool { indexCheck == nil }
+    /// Where the index's tables are and their checksums, when they are read
+    /// from the image a window at a time; nil when the index was loaded.
+    let indexCheck: ImageIndexCheck?
     public let summary: ImageSummary
     /// Where the state block is; KJumpLinux rewrites it there (`state.consumed(at:).encoded()`).
     public var stateBlockOffset: UInt64 { ImageStateBlock.offset }
@@ -139,10 +140,7 @@ public final class ImageReader {
             try index.validate(header: header, headerChecksum: probe.headerChecksum, trailer: trailer)
             extents = index.extents
             frames = index.frames
-            indexCheck = ImageIndexCheck(
-                layout: try ImageIndexLayout(header: Array(indexBytes.prefix(ImageIndex.headerSize)), offset: trailer.indexOffset,
-                                             length: trailer.indexLength),
-                extentsChecksum: 0, framesChecksum: 0)
+            indexCheck = nil
         } else {
             // Bounded: the bytes in pieces for the checksums, then the tables a window at a time.
             let check = try ImageIndexCheck.checksums(source: source, trailer: trailer)
@@ -154,7 +152,6 @@ public final class ImageReader {
             frames = []
             indexCheck = check
         }
-        indexInMemory = options.indexInMemory
         self.source = source
         self.options = options
         self.header = header
@@ -201,18 +198,18 @@ public final class ImageReader {
 
     /// The extents table, read in order (from memory, or from the image a window at a time).
     func extentCursor() -> ImageIndexCursor<ImageExtent> {
-        indexInMemory ? ImageIndexCursor(extents) : indexCheck.extentCursor(source, window: options.indexWindowEntries)
+        indexCheck.map { $0.extentCursor(source, window: options.indexWindowEntries) } ?? ImageIndexCursor(extents)
     }
 
     /// The frames table, read in order.
     func frameCursor() -> ImageIndexCursor<ImageFrameEntry> {
-        indexInMemory ? ImageIndexCursor(frames) : indexCheck.frameCursor(source, window: options.indexWindowEntries)
+        indexCheck.map { $0.frameCursor(source, window: options.indexWindowEntries) } ?? ImageIndexCursor(frames)
     }
 
     /// After a walk that read both tables to their ends from the image:
     /// throws unless they are the bytes that were checked at open.
     func confirmIndex(extents: ImageIndexCursor<ImageExtent>, frames: ImageIndexCursor<ImageFrameEntry>) throws {
-        if !indexInMemory { try indexCheck.confirm(extents: extents, frames: frames) }
+        try indexCheck?.confirm(extents: extents, frames: frames)
     }
 
     /// Reads the frame `frames` is at and as many frames after it as fit in
