@@ -71,17 +71,12 @@ public struct ImageSaver {
         try scanner.scan(pfnRanges: MemMapScanner.pfnRanges(of: ranges, pageSize: pageSize)) { firstPFN, classes in
             let chunk = PhysicalRange(start: firstPFN * pageSize, end: (firstPFN + UInt64(classes.count)) * pageSize)
             var excluded: [PhysicalRange] = []
-            var index = 0
-            while index < classes.count {
-                let pageClass = classes[index]
-                var end = index + 1
-                while end < classes.count, classes[end] == pageClass { end += 1 }
+            PageClassification.forEachRun(in: classes) { index, end, pageClass in
                 counts[pageClass] += UInt64(end - index)
                 if level.excludes(pageClass) {
                     excluded.append(PhysicalRange(start: chunk.start + UInt64(index) * pageSize,
                                                   end: chunk.start + UInt64(end) * pageSize))
                 }
-                index = end
             }
             while extraCursor < extra.count, extra[extraCursor].end <= chunk.start { extraCursor += 1 }
             var other = extraCursor

@@ -212,17 +212,26 @@ public struct PageClassification: Sendable, Equatable {
         }
     }
 
+    /// Calls `body(start, end, class)` for each maximal run `start..<end` of
+    /// equal classes in `classes` (one chunk of `MemMapScanner.scan`), in order.
+    static func forEachRun(in classes: UnsafeBufferPointer<PageClass>, _ body: (Int, Int, PageClass) -> Void) {
+        var index = 0
+        while index < classes.count {
+            let pageClass = classes[index]
+            var end = index + 1
+            while end < classes.count, classes[end] == pageClass { end += 1 }
+            body(index, end, pageClass)
+            index = end
+        }
+    }
+
     /// Collects chunks from `MemMapScanner.scan` into runs.
     struct Builder {
         var counts = PageClassCounts()
         var runs: [PageRun] = []
 
         mutating func add(firstPFN: UInt64, classes: UnsafeBufferPointer<PageClass>) {
-            var index = 0
-            while index < classes.count {
-                let pageClass = classes[index]
-                var end = index + 1
-                while end < classes.count, classes[end] == pageClass { end += 1 }
+            PageClassification.forEachRun(in: classes) { index, end, pageClass in
                 let count = UInt64(end - index)
                 counts[pageClass] += count
                 if pageClass != .kept {
@@ -233,7 +242,6 @@ public struct PageClassification: Sendable, Equatable {
                         runs.append(PageRun(firstPFN: pfn, count: count, pageClass: pageClass))
                     }
                 }
-                index = end
             }
         }
 
