@@ -1,22 +1,3 @@
-/// A half-open range of physical addresses `[start, end)`.
-public struct PhysicalRange: Sendable, Equatable, CustomStringConvertible {
-    public var start: UInt64
-    public var end: UInt64
-
-    public init(start: UInt64, end: UInt64) {
-        precondition(start <= end, "a physical range must not end before it starts")
-        self.start = start
-        self.end = end
-    }
-
-    /// Number of bytes in the range.
-    public var size: UInt64 { end - start }
-
-    public var description: String {
-        "[0x" + String(start, radix: 16) + ", 0x" + String(end, radix: 16) + ")"
-    }
-}
-
 /// The H region R: the physical memory the hibernation kernel may use.
 /// Low memory below 640 KiB (the real-mode trampoline needs it) plus one
 /// block starting at 1 MiB.
