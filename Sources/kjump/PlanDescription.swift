@@ -3,7 +3,7 @@ import KJumpCore
 /// Human-readable listing of a kexec plan, printed by `kjump jump`.
 enum PlanDescription {
     static func render(_ plan: KexecJumpPlan, kernelPath: String, memoryLabel: String = "system memory outside R") -> String {
-        var lines = ["kjump: hibernation kernel \(kernelPath), entry 0x\(String(plan.entry, radix: 16)), \(plan.segments.count) segments:"]
+        var lines = ["kjump: hibernation kernel \(kernelPath), entry \(HexText.number(plan.entry)), \(plan.segments.count) segments:"]
         for segment in plan.segments {
             let range = segment.range
             let data = segment.bytes.isEmpty ? "zero" : "\(segment.bytes.count) bytes"

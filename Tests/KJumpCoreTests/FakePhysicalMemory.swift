@@ -22,7 +22,7 @@ struct FakePhysicalMemory: PhysicalMemory {
         for (index, byte) in bytes.enumerated() {
             let target = address + UInt64(index)
             let page = target & ~(Self.pageSize - 1)
-            precondition(pages[page] != nil, "test wrote to absent page \(hexText(page))")
+            precondition(pages[page] != nil, "test wrote to absent page \(HexText.number(page))")
             pages[page]![Int(target - page)] = byte
         }
     }

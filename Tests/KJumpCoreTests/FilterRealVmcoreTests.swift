@@ -117,7 +117,7 @@ struct PagingRealVmcoreTests {
         #expect(aliasWalked.physicalAddress == imagePhysical)
         #expect(try space.readCString(virtualAddress: alias) == release)
         #expect(try space.readCString(virtualAddress: releaseAddress) == release)
-        print("paging: OSRELEASE \(release); init_uts_ns.name.release \(hexText(releaseAddress)) -> \(hexText(imagePhysical)) (\(walked.pageSize) page); direct map \(hexText(alias)) (\(aliasWalked.pageSize) page); page_offset_base \(hexText(space.directMapBase)), vmemmap \(space.vmemmapBase.map(hexText) ?? "none"), \(space.walker.levels) levels, phys_base \(hexText(space.physBase)); open \(String(format: "%.3f", vmcore.openSeconds)) s")
+        print("paging: OSRELEASE \(release); init_uts_ns.name.release \(HexText.number(releaseAddress)) -> \(HexText.number(imagePhysical)) (\(walked.pageSize) page); direct map \(HexText.number(alias)) (\(aliasWalked.pageSize) page); page_offset_base \(HexText.number(space.directMapBase)), vmemmap \(space.vmemmapBase.map { HexText.number($0) } ?? "none"), \(space.walker.levels) levels, phys_base \(HexText.number(space.physBase)); open \(String(format: "%.3f", vmcore.openSeconds)) s")
     }
 
     @Test func theDirectMapBaseAgreesWithADirectMapPointer() throws {

@@ -202,7 +202,7 @@ import Testing
         #expect(offset == frame.fileOffset)
         #expect(address == frame.physicalAddress)
         #expect(reason.hasPrefix("the checksum of its \(frame.storedSize) stored bytes is"))
-        #expect(error!.description.hasPrefix("frame 3 at byte \(imageHex(frame.fileOffset)) (pages from physical address \(imageHex(frame.physicalAddress))) is corrupt"))
+        #expect(error!.description.hasPrefix("frame 3 at byte \(HexText.number(frame.fileOffset)) (pages from physical address \(HexText.number(frame.physicalAddress))) is corrupt"))
         // forEachRun hands out every page before the bad frame, and none of it or after it.
         var delivered: UInt64 = 0
         #expect(ImageTesting.imageError { try damagedReader.forEachRun { if $0.kind == .data { delivered += $0.pageCount } } } == error)
@@ -271,7 +271,7 @@ import Testing
         }
         let error = ImageTesting.imageError { _ = try ImageTesting.open(Array(Self.image.prefix(Self.image.count - 1))) }
         #expect(error == .truncated(what: "trailer", offset: UInt64(Self.image.count - 4096), count: 4096, sourceSize: UInt64(Self.image.count - 1)))
-        #expect(error?.description == "the image is truncated: the trailer needs bytes [\(imageHex(UInt64(Self.image.count - 4096))), \(imageHex(UInt64(Self.image.count)))) but the source holds only \(Self.image.count - 1) bytes")
+        #expect(error?.description == "the image is truncated: the trailer needs bytes [\(HexText.number(UInt64(Self.image.count - 4096))), \(HexText.number(UInt64(Self.image.count)))) but the source holds only \(Self.image.count - 1) bytes")
     }
 
     @Test func aLongerSourceIsFine() throws {

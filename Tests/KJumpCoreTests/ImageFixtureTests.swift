@@ -85,7 +85,7 @@ enum ImageTesting {
             Run(address: address, pageCount: pageCount, kind: .zero, bytes: nil)
         }
 
-        var description: String { "\(kind) \(imageHex(address)) +\(pageCount)" }
+        var description: String { "\(kind) \(HexText.number(address)) +\(pageCount)" }
     }
 
     /// Data and zero runs with gaps (excluded pages) between some of them,

@@ -24,7 +24,7 @@ import Testing
         func finish() throws { finished += 1 }
 
         private func record(_ address: UInt64, _ bytes: [UInt8]) {
-            #expect(pages[address] == nil, "page \(imageHex(address)) written twice")
+            #expect(pages[address] == nil, "page \(HexText.number(address)) written twice")
             pages[address] = bytes
         }
     }

@@ -160,7 +160,7 @@ struct PageTableBuilder {
         let entryAddress = builder.entryAddress(address, level: .pt)
         let error = #expect(throws: PageTableError.self) { try builder.walker.translate(address) }
         #expect(error == .notPresent(virtualAddress: address, level: .pt, entryAddress: entryAddress, entry: 0xdead_b000))
-        #expect(error?.description == "virtual address 0xffffc90000000000 is not mapped: PT entry 0 at physical \(hexText(entryAddress)) is 0xdeadb000, not present")
+        #expect(error?.description == "virtual address 0xffffc90000000000 is not mapped: PT entry 0 at physical \(HexText.number(entryAddress)) is 0xdeadb000, not present")
     }
 
     @Test(arguments: [4, 5])

@@ -136,7 +136,7 @@ extension ElfNote {
     public static func parseSegment(_ bytes: [UInt8], at base: UInt64,
                                     inPhysicalMemory: Bool = false) throws(ElfCoreError) -> [ElfNote] {
         func location(_ position: Int) -> String {
-            inPhysicalMemory ? "physical address " + hexText(base &+ UInt64(position))
+            inPhysicalMemory ? "physical address " + HexText.number(base &+ UInt64(position))
                              : "byte \(base &+ UInt64(position))"
         }
         var notes: [ElfNote] = []

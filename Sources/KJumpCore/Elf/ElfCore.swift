@@ -173,7 +173,7 @@ public enum ElfCoreError: Error, Equatable, CustomStringConvertible {
         case let .truncated(what, offset, needed, fileSize):
             "the \(what) at byte \(offset) needs \(needed) bytes, but the file is only \(fileSize) bytes long"
         case let .badMagic(bytes):
-            "byte 0 starts with " + bytes.map { "0x" + String($0, radix: 16) }.joined(separator: " ")
+            "byte 0 starts with " + bytes.map { HexText.number($0) }.joined(separator: " ")
                 + ", not the ELF magic 0x7f 'E' 'L' 'F'"
         case let .wrongClass(value):
             "byte 4 (EI_CLASS) is \(value), but kjump reads only 64-bit ELF (class 2)"
@@ -188,15 +188,15 @@ public enum ElfCoreError: Error, Equatable, CustomStringConvertible {
         case let .wrongProgramHeaderSize(size):
             "e_phentsize at byte 54 is \(size), but an ELF64 program header is 56 bytes"
         case let .programHeadersOutOfBounds(offset, count, fileSize):
-            "the \(count) program headers at byte \(offset) run past the end of the file (\(hexText(fileSize)))"
+            "the \(count) program headers at byte \(offset) run past the end of the file (\(HexText.number(fileSize)))"
         case let .segmentOutOfBounds(index, headerOffset, dataEnd, fileSize):
             if let dataEnd {
-                "program header \(index) at byte \(headerOffset) says its data ends at \(hexText(dataEnd)), past the end of the file (\(hexText(fileSize)))"
+                "program header \(index) at byte \(headerOffset) says its data ends at \(HexText.number(dataEnd)), past the end of the file (\(HexText.number(fileSize)))"
             } else {
-                "program header \(index) at byte \(headerOffset) says its data ends beyond 2^64, past the end of the file (\(hexText(fileSize)))"
+                "program header \(index) at byte \(headerOffset) says its data ends beyond 2^64, past the end of the file (\(HexText.number(fileSize)))"
             }
         case let .fileSizeExceedsMemorySize(index, headerOffset, fileSize, memorySize):
-            "program header \(index) at byte \(headerOffset) has \(hexText(fileSize)) file bytes but only \(hexText(memorySize)) memory bytes"
+            "program header \(index) at byte \(headerOffset) has \(HexText.number(fileSize)) file bytes but only \(HexText.number(memorySize)) memory bytes"
         case let .noteSegmentTooLarge(index, headerOffset, size, limit):
             "program header \(index) at byte \(headerOffset) is a note segment of \(size) bytes, more than the \(limit) bytes kjump reads"
         case let .badNote(location, reason):

@@ -135,7 +135,7 @@ public struct PageTypeValue: Sendable, Equatable, CustomStringConvertible {
         value & 0x00ff_ffff == 0 ? pageType >> 24 == value >> 24 : pageType == value
     }
 
-    public var description: String { hexText(UInt64(value)) }
+    public var description: String { HexText.number(UInt64(value)) }
 }
 
 /// Why `mem_map` could not be classified.
@@ -159,7 +159,7 @@ public enum PageFilterError: Error, Equatable, CustomStringConvertible {
         case .noVmemmap:
             "the system kernel's VMCOREINFO has no SYMBOL(vmemmap), and no section of SYMBOL(mem_section) gives it: kjump filters pages only on kernels built with CONFIG_SPARSEMEM_VMEMMAP"
         case let .memMapUnreadable(pfn, count, reason):
-            "cannot read the struct pages of \(count) page frames from PFN \(hexText(pfn)): \(reason)"
+            "cannot read the struct pages of \(count) page frames from PFN \(HexText.number(pfn)): \(reason)"
         }
     }
 }

@@ -137,7 +137,7 @@ public struct MemMapScanner {
             return try addressSpace.memory.read(physicalAddress: physical, count: count)
         } catch {
             throw PageFilterError.memMapUnreadable(firstPFN: firstPFN, pageCount: pages,
-                                                   reason: "physical \(hexText(physical)): \(error)")
+                                                   reason: "physical \(HexText.number(physical)): \(error)")
         }
     }
 }
@@ -157,7 +157,7 @@ public struct PageRun: Sendable, Equatable, CustomStringConvertible {
     public var endPFN: UInt64 { firstPFN + count }
 
     public var description: String {
-        "\(pageClass) PFN \(hexText(firstPFN))+\(count)"
+        "\(pageClass) PFN \(HexText.number(firstPFN))+\(count)"
     }
 }
 

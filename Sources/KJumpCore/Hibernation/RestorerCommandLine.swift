@@ -19,13 +19,13 @@ public struct RestorerCommandLine: Sendable, Equatable {
         // Every CPU: the restorer decompresses on all of them.
         var words = HibernationKernelArguments.common + ["memmap=exactmap"]
         for range in region.ranges {
-            words.append("memmap=\(Self.size(range.size))@0x\(String(range.start, radix: 16))")
+            words.append("memmap=\(Self.size(range.size))@\(HexText.number(range.start))")
         }
         for entry in firmwareMemoryMap.sorted(by: { $0.address < $1.address }) {
             let pieces = PhysicalRange.subtracting(region.ranges, from: [entry.range])
             for piece in pieces where piece.size > 0 {
                 let marker = entry.type == .usable ? "#" : "$"
-                words.append("memmap=\(Self.size(piece.size))\(marker)0x\(String(piece.start, radix: 16))")
+                words.append("memmap=\(Self.size(piece.size))\(marker)\(HexText.number(piece.start))")
             }
         }
         self.words = words + extra
@@ -38,6 +38,6 @@ public struct RestorerCommandLine: Sendable, Equatable {
     static func size(_ bytes: UInt64) -> String {
         if bytes % (1 << 20) == 0 { return "\(bytes >> 20)M" }
         if bytes % (1 << 10) == 0 { return "\(bytes >> 10)K" }
-        return "0x" + String(bytes, radix: 16)
+        return HexText.number(bytes)
     }
 }

@@ -67,13 +67,3 @@ extension UnsafeMutableRawBufferPointer {
     }
 }
 
-/// `0x`-prefixed hexadecimal for offsets and addresses in messages.
-func imageHex(_ value: UInt64) -> String {
-    "0x" + String(value, radix: 16)
-}
-
-/// A checksum as 16 hexadecimal digits.
-func imageChecksumText(_ value: UInt64) -> String {
-    let digits = String(value, radix: 16)
-    return "0x" + String(repeating: "0", count: max(0, 16 - digits.count)) + digits
-}

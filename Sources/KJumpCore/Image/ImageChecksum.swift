@@ -76,6 +76,6 @@ public struct ImageHash128: Sendable, Hashable, CustomStringConvertible {
 
     /// 32 lowercase hexadecimal digits, as `xxh128sum` prints them.
     public var description: String {
-        bytes.map { $0 < 16 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+        HexText.bytes(bytes)
     }
 }

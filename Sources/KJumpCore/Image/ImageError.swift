@@ -34,37 +34,34 @@ public enum ImageError: Error, Equatable, CustomStringConvertible {
         case .empty:
             "no kjump image: the first 4096 bytes are all zeros"
         case let .foreign(magic):
-            "not a kjump image: it starts with \(Self.bytesText(magic)) instead of \"KJUMPIMG\""
+            "not a kjump image: it starts with \(HexText.bytes(magic, separator: " ")) instead of \"KJUMPIMG\""
         case let .unsupportedVersion(found, supported):
             found.major > supported.major
                 ? "the image has format version \(found), newer than this kjump reads (major version \(supported.major)); use a newer kjump"
                 : "the image has format version \(found), which this kjump (format \(supported)) does not read"
         case let .truncated(what, offset, count, sourceSize):
-            "the image is truncated: the \(what) needs bytes [\(imageHex(offset)), \(imageHex(offset &+ UInt64(count)))) but the source holds only \(sourceSize) bytes"
+            "the image is truncated: the \(what) needs bytes [\(HexText.number(offset)), \(HexText.number(offset &+ UInt64(count)))) but the source holds only \(sourceSize) bytes"
         case let .headerChecksumMismatch(recorded, computed):
-            "the image header at byte 0 is corrupt: its checksum is \(imageChecksumText(computed)) but the header records \(imageChecksumText(recorded))"
+            "the image header at byte 0 is corrupt: its checksum is \(HexText.number(computed, digits: 16)) but the header records \(HexText.number(recorded, digits: 16))"
         case let .headerCorrupt(offset, reason):
-            "the image header is corrupt at byte \(imageHex(offset)): \(reason)"
+            "the image header is corrupt at byte \(HexText.number(offset)): \(reason)"
         case let .stateCorrupt(offset, reason):
-            "the image state block at byte \(imageHex(offset)) is corrupt: \(reason)"
+            "the image state block at byte \(HexText.number(offset)) is corrupt: \(reason)"
         case let .stale(what, offset, found, expected):
-            "the \(what) at byte \(imageHex(offset)) is stale: it belongs to image \(found), not to image \(expected) named by the header"
+            "the \(what) at byte \(HexText.number(offset)) is stale: it belongs to image \(found), not to image \(expected) named by the header"
         case let .notCommitted(state):
             "the image was never committed (state: \(state)): its writer did not finish, so it is incomplete and must not be used"
         case let .notResumable(reason):
             "the image must not be resumed: \(reason)"
         case let .trailerCorrupt(offset, reason):
-            "the image trailer at byte \(imageHex(offset)) is corrupt: \(reason)"
+            "the image trailer at byte \(HexText.number(offset)) is corrupt: \(reason)"
         case let .indexCorrupt(offset, reason):
-            "the image index at byte \(imageHex(offset)) is corrupt: \(reason)"
+            "the image index at byte \(HexText.number(offset)) is corrupt: \(reason)"
         case let .frameCorrupt(frame, offset, address, reason):
-            "frame \(frame) at byte \(imageHex(offset)) (pages from physical address \(imageHex(address))) is corrupt: \(reason)"
+            "frame \(frame) at byte \(HexText.number(offset)) (pages from physical address \(HexText.number(address))) is corrupt: \(reason)"
         }
     }
 
-    private static func bytesText(_ bytes: [UInt8]) -> String {
-        bytes.map { $0 < 16 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined(separator: " ")
-    }
 }
 
 /// Why an `ImageWriter` refused a call. Ordering and alignment mistakes are
@@ -88,7 +85,9 @@ public enum ImageWriterError: Error, Equatable, CustomStringConvertible {
     /// `finish` was already called.
     case finished
     /// An earlier call failed; the image is incomplete and the writer refuses further work.
-    case failed(String)
+    case failed(WriterFailure)
+    /// `abandon(reason:)` gave the image up.
+    case abandoned(reason: String)
     /// The target is full: the image (frames, index and trailer, and the
     /// index kept at the target's end while the frames are written) needs
     /// more than its `capacity` bytes.
@@ -97,21 +96,23 @@ public enum ImageWriterError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .outOfOrder(address, expected):
-            "pages at physical address \(imageHex(address)) arrive out of order: runs must be ascending and not overlap, and the next run may start at \(imageHex(expected)) at the earliest"
+            "pages at physical address \(HexText.number(address)) arrive out of order: runs must be ascending and not overlap, and the next run may start at \(HexText.number(expected)) at the earliest"
         case let .misaligned(address, pageSize):
-            "physical address \(imageHex(address)) is not a multiple of the page size (\(pageSize) bytes)"
+            "physical address \(HexText.number(address)) is not a multiple of the page size (\(pageSize) bytes)"
         case let .partialPage(count, pageSize):
             "a data run of \(count) bytes is not a whole number of \(pageSize)-byte pages"
         case let .addressOverflow(address, pageCount):
-            "\(pageCount) pages at physical address \(imageHex(address)) would run past the end of the 64-bit address space"
+            "\(pageCount) pages at physical address \(HexText.number(address)) would run past the end of the 64-bit address space"
         case let .invalidHeader(reason):
             "the image header cannot be written: \(reason)"
         case let .invalidOptions(reason):
             "invalid image writer options: \(reason)"
         case .finished:
             "the image is already finished; nothing more can be appended"
-        case let .failed(reason):
-            "the image writer failed earlier (\(reason)); the image is incomplete"
+        case let .failed(failure):
+            "the image writer failed earlier (\(failure)); the image is incomplete"
+        case let .abandoned(reason):
+            "the image was given up: \(reason)"
         case let .noRoom(needed, capacity):
             "the image does not fit its target: it needs more than \(needed >> 20) MiB of the target's \(capacity >> 20) MiB"
         }

@@ -80,11 +80,6 @@ public struct ImageID: Sendable, Hashable, CustomStringConvertible {
 
     /// UUID text: 8-4-4-4-12 lowercase hexadecimal digits.
     public var description: String {
-        var text = ""
-        for (index, byte) in bytes.enumerated() {
-            if [4, 6, 8, 10].contains(index) { text += "-" }
-            text += byte < 16 ? "0" + String(byte, radix: 16) : String(byte, radix: 16)
-        }
-        return text
+        [0..<4, 4..<6, 6..<8, 8..<10, 10..<16].map { HexText.bytes(bytes[$0]) }.joined(separator: "-")
     }
 }

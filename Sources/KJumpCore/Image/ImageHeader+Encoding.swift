@@ -205,7 +205,7 @@ extension ImageHeader {
                     let start = raw.imageLoad(UInt64.self, at: index * 16)
                     let end = raw.imageLoad(UInt64.self, at: index * 16 + 8)
                     guard start <= end else {
-                        throw .headerCorrupt(offset: recordOffset, reason: "R range \(index) ends (\(imageHex(end))) before it starts (\(imageHex(start)))")
+                        throw .headerCorrupt(offset: recordOffset, reason: "R range \(index) ends (\(HexText.number(end))) before it starts (\(HexText.number(start)))")
                     }
                     ranges.append(PhysicalRange(start: start, end: end))
                 }
@@ -224,7 +224,7 @@ extension ImageHeader {
         }
         let recordedMapChecksum = bytes.imageLoad(UInt64.self, at: 96)
         guard recordedMapChecksum == Self.checksum(ofFirmwareMemoryMap: map) else {
-            throw .headerCorrupt(offset: 96, reason: "the firmware memory map checksum \(imageChecksumText(recordedMapChecksum)) does not match the \(map.count) recorded entries")
+            throw .headerCorrupt(offset: 96, reason: "the firmware memory map checksum \(HexText.number(recordedMapChecksum, digits: 16)) does not match the \(map.count) recorded entries")
         }
 
         self.init(imageID: ImageID(bytes: Array(bytes[32..<48])), kind: kind,

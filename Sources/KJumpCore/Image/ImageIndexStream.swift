@@ -209,7 +209,7 @@ struct ImageIndexCheck: Sendable, Equatable {
         }
         let checksum = whole.digest
         guard checksum == trailer.indexChecksum else {
-            throw ImageError.indexCorrupt(offset: trailer.indexOffset, reason: "its checksum is \(imageChecksumText(checksum)) but the trailer records \(imageChecksumText(trailer.indexChecksum))")
+            throw ImageError.indexCorrupt(offset: trailer.indexOffset, reason: "its checksum is \(HexText.number(checksum, digits: 16)) but the trailer records \(HexText.number(trailer.indexChecksum, digits: 16))")
         }
         let layout = try ImageIndexLayout(header: headerBytes, offset: trailer.indexOffset, length: trailer.indexLength)
         return ImageIndexCheck(layout: layout, extentsChecksum: extents.digest, framesChecksum: frames.digest)

@@ -30,7 +30,7 @@ public struct ImageExtent: Sendable, Equatable, CustomStringConvertible {
     /// The first address after the extent for pages of `pageSize` bytes.
     public func end(pageSize: Int) -> UInt64 { address + pageCount * UInt64(pageSize) }
 
-    public var description: String { "\(imageHex(address)) +\(pageCount) pages \(kind)" }
+    public var description: String { "\(HexText.number(address)) +\(pageCount) pages \(kind)" }
 }
 
 /// One frame as the index lists it. The data pages of all data extents,
@@ -183,7 +183,7 @@ struct ImageIndex: Equatable {
         var number = 0
         while let extent = try next(&extents) {
             guard extent.pageCount > 0, extent.address % pageSize == 0, extent.address >= previousEnd else {
-                throw fail("extent \(number) (\(extent)) is empty, unaligned, or not above the previous extent's end \(imageHex(previousEnd))")
+                throw fail("extent \(number) (\(extent)) is empty, unaligned, or not above the previous extent's end \(HexText.number(previousEnd))")
             }
             let (bytes, overflowMultiply) = extent.pageCount.multipliedReportingOverflow(by: pageSize)
             let (end, overflowAdd) = extent.address.addingReportingOverflow(bytes)
@@ -209,7 +209,7 @@ struct ImageIndex: Equatable {
         while let frame = try next(&frames) {
             let uncompressed = frame.pageCount * header.pageSize
             guard frame.fileOffset == expectedOffset else {
-                throw fail("frame \(number) is at byte \(imageHex(frame.fileOffset)), not right after the previous frame at \(imageHex(expectedOffset))")
+                throw fail("frame \(number) is at byte \(HexText.number(frame.fileOffset)), not right after the previous frame at \(HexText.number(expectedOffset))")
             }
             guard frame.firstPage == nextPage, frame.pageCount >= 1, frame.pageCount <= maximumPages else {
                 throw fail("frame \(number) holds pages \(frame.firstPage)+\(frame.pageCount) of the data stream; expected page \(nextPage) and 1 to \(maximumPages) pages")
@@ -230,7 +230,7 @@ struct ImageIndex: Equatable {
                 }
             } catch let error as ImageError { throw error } catch { throw fail("it cannot be read: \(error)") }
             guard let address = first, address == frame.physicalAddress else {
-                throw fail("frame \(number) claims physical address \(imageHex(frame.physicalAddress)) for data page \(frame.firstPage), which the extents do not place there")
+                throw fail("frame \(number) claims physical address \(HexText.number(frame.physicalAddress)) for data page \(frame.firstPage), which the extents do not place there")
             }
             nextPage += UInt64(frame.pageCount)
             expectedOffset += UInt64(frame.lengthOnDisk)
@@ -243,13 +243,13 @@ struct ImageIndex: Equatable {
             throw fail("its frames hold \(nextPage) pages but its extents \(dataPages) data pages")
         }
         guard expectedOffset == trailer.framesOffset + trailer.framesLength else {
-            throw fail("its frames end at byte \(imageHex(expectedOffset)) but the trailer says \(imageHex(trailer.framesOffset + trailer.framesLength))")
+            throw fail("its frames end at byte \(HexText.number(expectedOffset)) but the trailer says \(HexText.number(trailer.framesOffset + trailer.framesLength))")
         }
         guard storedBytes == trailer.storedBytes, rawFrames == trailer.rawFrames else {
             throw fail("its frames store \(storedBytes) bytes (\(rawFrames) raw frames) but the trailer counts \(trailer.storedBytes) (\(trailer.rawFrames))")
         }
         guard chain.value == trailer.chainChecksum else {
-            throw .trailerCorrupt(offset: trailer.offset, reason: "the chain checksum over the header and the \(frames.count) frames is \(imageChecksumText(chain.value)) but the trailer records \(imageChecksumText(trailer.chainChecksum)); frames are missing, extra or from another image")
+            throw .trailerCorrupt(offset: trailer.offset, reason: "the chain checksum over the header and the \(frames.count) frames is \(HexText.number(chain.value, digits: 16)) but the trailer records \(HexText.number(trailer.chainChecksum, digits: 16)); frames are missing, extra or from another image")
         }
     }
 }

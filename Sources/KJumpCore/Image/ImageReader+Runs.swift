@@ -120,14 +120,14 @@ extension ImageReader {
                                             uncompressedSize: size, storedSize: entry.storedSize,
                                             uncompressedChecksum: entry.uncompressedChecksum, storedChecksum: entry.storedChecksum)
             guard header == expected else {
-                return frameCorrupt(number, entry, "its header (frame \(header.number), \(header.pageCount) pages at \(imageHex(header.physicalAddress)), \(header.storedSize) bytes \(header.codec)) disagrees with the index (frame \(number), \(entry.pageCount) pages at \(imageHex(entry.physicalAddress)), \(entry.storedSize) bytes \(entry.codec))")
+                return frameCorrupt(number, entry, "its header (frame \(header.number), \(header.pageCount) pages at \(HexText.number(header.physicalAddress)), \(header.storedSize) bytes \(header.codec)) disagrees with the index (frame \(number), \(entry.pageCount) pages at \(HexText.number(entry.physicalAddress)), \(entry.storedSize) bytes \(entry.codec))")
             }
             return nil
         }
         if let problem { throw problem }
         let storedChecksum = ImageChecksum.xxh3(payload)
         guard storedChecksum == entry.storedChecksum else {
-            throw frameCorrupt(number, entry, "the checksum of its \(entry.storedSize) stored bytes is \(imageChecksumText(storedChecksum)) but the index records \(imageChecksumText(entry.storedChecksum))")
+            throw frameCorrupt(number, entry, "the checksum of its \(entry.storedSize) stored bytes is \(HexText.number(storedChecksum, digits: 16)) but the index records \(HexText.number(entry.storedChecksum, digits: 16))")
         }
         // Stored raw: the payload is the pages, and its checksum was the pages' checksum.
         if entry.codec == .none, entry.uncompressedChecksum != entry.storedChecksum {
@@ -138,7 +138,7 @@ extension ImageReader {
 
     private static func checkPages(frame number: Int, entry: ImageFrameEntry, checksum: UInt64, size: Int) throws {
         guard checksum == entry.uncompressedChecksum else {
-            throw frameCorrupt(number, entry, "the checksum of its \(size) decompressed bytes is \(imageChecksumText(checksum)) but the index records \(imageChecksumText(entry.uncompressedChecksum))")
+            throw frameCorrupt(number, entry, "the checksum of its \(size) decompressed bytes is \(HexText.number(checksum, digits: 16)) but the index records \(HexText.number(entry.uncompressedChecksum, digits: 16))")
         }
     }
 

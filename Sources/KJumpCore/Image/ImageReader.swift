@@ -94,7 +94,7 @@ public final class ImageReader {
         let state = try ImageStateBlock(decoding: read(source, "state block", at: ImageStateBlock.offset, count: ImageStateBlock.size))
         guard state.imageID == header.imageID, state.headerChecksum == checksum else {
             throw state.imageID == header.imageID
-                ? ImageError.stateCorrupt(offset: ImageStateBlock.offset + 40, reason: "it names header checksum \(imageChecksumText(state.headerChecksum)) but the header's is \(imageChecksumText(checksum))")
+                ? ImageError.stateCorrupt(offset: ImageStateBlock.offset + 40, reason: "it names header checksum \(HexText.number(state.headerChecksum, digits: 16)) but the header's is \(HexText.number(checksum, digits: 16))")
                 : ImageError.stale(what: "state block", offset: ImageStateBlock.offset, found: state.imageID, expected: header.imageID)
         }
         return ImageProbe(header: header, headerChecksum: checksum, headerLength: length, state: state)
@@ -118,14 +118,14 @@ public final class ImageReader {
             throw ImageError.stale(what: "trailer", offset: trailerOffset, found: trailer.imageID, expected: header.imageID)
         }
         guard trailer.headerChecksum == probe.headerChecksum else {
-            throw ImageError.trailerCorrupt(offset: trailerOffset, reason: "it names header checksum \(imageChecksumText(trailer.headerChecksum)) but the header's is \(imageChecksumText(probe.headerChecksum))")
+            throw ImageError.trailerCorrupt(offset: trailerOffset, reason: "it names header checksum \(HexText.number(trailer.headerChecksum, digits: 16)) but the header's is \(HexText.number(probe.headerChecksum, digits: 16))")
         }
         let (framesEnd, overflow) = trailer.framesOffset.addingReportingOverflow(trailer.framesLength)
         guard trailer.framesOffset == framesOffset, !overflow, trailer.indexOffset == framesEnd, trailer.indexOffset % block == 0,
               trailer.indexLength >= UInt64(ImageIndex.headerSize), trailer.indexLength <= trailerOffset,
               trailer.indexOffset <= trailerOffset - trailer.indexLength,
               ImageFormat.roundUp(trailer.indexOffset + trailer.indexLength) == trailerOffset else {
-            throw ImageError.trailerCorrupt(offset: trailerOffset, reason: "its layout (frames at \(imageHex(trailer.framesOffset)) + \(trailer.framesLength), index at \(imageHex(trailer.indexOffset)) + \(trailer.indexLength)) does not fit an image whose frames start at \(imageHex(framesOffset)) and whose trailer is at \(imageHex(trailerOffset))")
+            throw ImageError.trailerCorrupt(offset: trailerOffset, reason: "its layout (frames at \(HexText.number(trailer.framesOffset)) + \(trailer.framesLength), index at \(HexText.number(trailer.indexOffset)) + \(trailer.indexLength)) does not fit an image whose frames start at \(HexText.number(framesOffset)) and whose trailer is at \(HexText.number(trailerOffset))")
         }
         guard trailer.uncompressedBytes == trailer.dataPages &* UInt64(header.pageSize) else {
             throw ImageError.trailerCorrupt(offset: trailerOffset, reason: "\(trailer.dataPages) data pages cannot hold \(trailer.uncompressedBytes) bytes")
@@ -134,7 +134,7 @@ public final class ImageReader {
             let indexBytes = try Self.read(source, "index", at: trailer.indexOffset, count: Int(trailer.indexLength))
             let indexChecksum = ImageChecksum.xxh3(indexBytes)
             guard indexChecksum == trailer.indexChecksum else {
-                throw ImageError.indexCorrupt(offset: trailer.indexOffset, reason: "its checksum is \(imageChecksumText(indexChecksum)) but the trailer records \(imageChecksumText(trailer.indexChecksum))")
+                throw ImageError.indexCorrupt(offset: trailer.indexOffset, reason: "its checksum is \(HexText.number(indexChecksum, digits: 16)) but the trailer records \(HexText.number(trailer.indexChecksum, digits: 16))")
             }
             let index = try ImageIndex(decoding: indexBytes, offset: trailer.indexOffset)
             try index.validate(header: header, headerChecksum: probe.headerChecksum, trailer: trailer)

@@ -116,7 +116,7 @@ public struct ImageStateBlock: Sendable, Equatable {
         zeroed.imageStore(UInt64(0), at: 8)
         let computed = ImageChecksum.xxh3(zeroed)
         guard recorded == computed else {
-            throw .stateCorrupt(offset: offset, reason: "its checksum is \(imageChecksumText(computed)) but it records \(imageChecksumText(recorded))")
+            throw .stateCorrupt(offset: offset, reason: "its checksum is \(HexText.number(computed, digits: 16)) but it records \(HexText.number(recorded, digits: 16))")
         }
         let rawState = bytes.imageLoad(UInt32.self, at: 16)
         guard let state = ImageState(rawValue: rawState) else {

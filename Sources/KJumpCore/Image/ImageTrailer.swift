@@ -102,7 +102,7 @@ public struct ImageTrailer: Sendable, Equatable {
         zeroed.imageStore(UInt64(0), at: 8)
         let computed = ImageChecksum.xxh3(zeroed)
         guard recorded == computed else {
-            throw .trailerCorrupt(offset: offset, reason: "its checksum is \(imageChecksumText(computed)) but it records \(imageChecksumText(recorded))")
+            throw .trailerCorrupt(offset: offset, reason: "its checksum is \(HexText.number(computed, digits: 16)) but it records \(HexText.number(recorded, digits: 16))")
         }
         func field(_ number: Int) -> UInt64 { bytes.imageLoad(UInt64.self, at: 32 + 8 * number) }
         self.init(offset: offset, imageID: ImageID(bytes: Array(bytes[16..<32])),

@@ -33,7 +33,7 @@
 /// on whether the index was spilled.
 ///
 /// The writer is used from one thread.
-public final class ImageWriter {
+public final class ImageWriter: FailsForGood {
     public struct Options: Sendable {
         /// Compression threads; 0 compresses on the caller's thread. Default: active processors.
         public var workers: Int
@@ -66,9 +66,6 @@ public final class ImageWriter {
         }
     }
 
-    private enum Phase {
-        case open, finished, failed(String)
-    }
 
     /// The header as written.
     public let header: ImageHeader
@@ -91,7 +88,9 @@ public final class ImageWriter {
     private let indexSpill: ImageIndexSpill?
     private let pageSize: Int
     private let pagesPerFrame: Int
-    private var phase = Phase.open
+    private var finished = false
+    /// The first failure; the image is incomplete after it.
+    var failure: WriterFailure?
     /// Extents and frames recorded so far: the index's size in entries (the frame being filled not counted).
     public var indexEntryCount: Int { spilledExtents + extents.count + spilledFrames + frames.count }
     /// Index entries not yet spilled (all of them without `Options.indexSpill`); the last extent may still grow.
@@ -254,7 +253,7 @@ public final class ImageWriter {
                                         imageLength: imageLength, startedAt: header.createdAt, committedAt: committedAt)
             try writeAligned(state.encoded(), at: ImageStateBlock.offset)
             try sink.synchronize()
-            phase = .finished
+            finished = true
             return ImageSummary(header: header, trailer: trailer, imageBytes: imageLength)
         }
     }
@@ -264,9 +263,9 @@ public final class ImageWriter {
     /// that whoever probes the target learns why (the system kernel, after
     /// the hibernation kernel jumped back). The image stays unresumable.
     public func abandon(reason: String) throws {
-        if case .finished = phase { throw ImageWriterError.finished }
+        if finished { throw ImageWriterError.finished }
         pipeline.discardAll()
-        phase = .failed(reason)
+        failure = WriterFailure(ImageWriterError.abandoned(reason: reason))
         let state = ImageStateBlock(state: .writing, imageID: header.imageID, headerChecksum: headerChecksum,
                                     imageLength: 0, startedAt: header.createdAt, failure: reason)
         try writeAligned(state.encoded(), at: ImageStateBlock.offset)
@@ -276,23 +275,11 @@ public final class ImageWriter {
     // MARK: - Internals
 
     private func checkOpen() throws {
-        switch phase {
-        case .open: return
-        case .finished: throw ImageWriterError.finished
-        case let .failed(reason): throw ImageWriterError.failed(reason)
-        }
+        if let failure { throw ImageWriterError.failed(failure) }
+        if finished { throw ImageWriterError.finished }
     }
 
-    /// Runs `body`; any error fails the writer for good.
-    private func guarded<T>(_ body: () throws -> T) throws -> T {
-        do {
-            return try body()
-        } catch {
-            phase = .failed(String(describing: error))
-            pipeline.discardAll()
-            throw error
-        }
-    }
+    func discardPending() { pipeline.discardAll() }
 
     /// Checks a run's alignment and order; returns its end address.
     private func checkRun(address: UInt64, pageCount: UInt64) throws -> UInt64 {

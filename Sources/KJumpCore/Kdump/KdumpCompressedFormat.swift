@@ -43,6 +43,6 @@ public struct KdumpFlags: OptionSet, Sendable, Hashable, CustomStringConvertible
                                             (.excludedVmemmap, "excluded-vmemmap"), (.zstd, "zstd")]
         let known = names.filter { contains($0.0) }.map(\.1)
         let unknown = subtracting(KdumpFlags(names.map(\.0)))
-        return (known + (unknown.isEmpty ? [] : ["0x" + String(unknown.rawValue, radix: 16)])).joined(separator: "|")
+        return (known + (unknown.isEmpty ? [] : [HexText.number(unknown.rawValue)])).joined(separator: "|")
     }
 }

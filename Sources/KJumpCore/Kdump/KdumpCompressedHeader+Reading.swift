@@ -10,11 +10,11 @@ public enum KdumpFormatError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .truncated(what, offset, count, available):
-            "the kdump file is truncated: the \(what) needs \(count) bytes at byte \(imageHex(offset)) but only \(available) are there"
+            "the kdump file is truncated: the \(what) needs \(count) bytes at byte \(HexText.number(offset)) but only \(available) are there"
         case let .foreign(signature):
-            "not a kdump-compressed file: it starts with \(signature.map { String($0, radix: 16) }.joined(separator: " ")) instead of \"KDUMP   \""
+            "not a kdump-compressed file: it starts with \(HexText.bytes(signature, separator: " ")) instead of \"KDUMP   \""
         case let .corrupt(offset, reason):
-            "the kdump header is corrupt at byte \(imageHex(offset)): \(reason)"
+            "the kdump header is corrupt at byte \(HexText.number(offset)): \(reason)"
         }
     }
 }

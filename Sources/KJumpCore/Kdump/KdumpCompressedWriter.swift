@@ -10,7 +10,7 @@
 /// page's descriptor; a page that does not compress below a page is stored
 /// raw. Memory: about `(maxBatchesInFlight + 1) × pagesPerBatch` pages plus
 /// two write buffers of `writeChunkBytes`.
-public final class KdumpCompressedWriter {
+public final class KdumpCompressedWriter: FailsForGood {
     public struct Options: Sendable {
         /// Compression threads; 0 compresses on the caller's thread.
         public var workers: Int
@@ -57,8 +57,9 @@ public final class KdumpCompressedWriter {
     private var data: [UInt8] = []
     private var dataFlushedEnd: UInt64
     private var summary = Summary()
-    private var failed = false
     private var finished = false
+    /// The first failure; the file is incomplete after it.
+    var failure: WriterFailure?
 
     /// Writes everything before the page descriptors. Throws the sink's errors.
     public init(layout: KdumpCompressedLayout, sink: any KdumpSink, codec: KdumpPageCodec, options: Options = Options()) throws {
@@ -86,7 +87,7 @@ public final class KdumpCompressedWriter {
 
     /// Adds data pages at `address`: the next pages of the second bitmap.
     public func append(address: UInt64, pages: ArraySlice<UInt8>) throws {
-        try guarded {
+        try whileOpen {
             guard address % UInt64(pageSize) == 0, pages.count % pageSize == 0 else {
                 throw KdumpWriterError.partialPage(address: address, byteCount: pages.count, pageSize: pageSize)
             }
@@ -109,7 +110,7 @@ public final class KdumpCompressedWriter {
 
     /// Adds `pageCount` zero pages at `address`: the next pages of the second bitmap.
     public func appendZero(address: UInt64, pageCount: UInt64) throws {
-        try guarded {
+        try whileOpen {
             guard address % UInt64(pageSize) == 0 else {
                 throw KdumpWriterError.partialPage(address: address, byteCount: 0, pageSize: pageSize)
             }
@@ -124,7 +125,7 @@ public final class KdumpCompressedWriter {
     /// every planned page was added. Returns what the file holds.
     @discardableResult
     public func finish() throws -> Summary {
-        try guarded {
+        try whileOpen {
             if rangeIndex < layout.dumpBitmap.ranges.count {
                 throw KdumpWriterError.missingPages(written: summary.dumpedPages + UInt64(pendingPages) + queuedPages,
                                                     planned: layout.dumpedPages, next: nextPFN * UInt64(pageSize))
@@ -143,16 +144,14 @@ public final class KdumpCompressedWriter {
 
     private var queuedPages: UInt64 = 0
 
-    private func guarded<T>(_ body: () throws -> T) throws -> T {
-        guard !failed, !finished else { throw KdumpWriterError.failedEarlier }
-        do {
-            return try body()
-        } catch {
-            failed = true
-            pipeline.discardAll()
-            throw error
-        }
+    /// Runs `body` while the writer is open; any error fails the writer for good.
+    private func whileOpen<T>(_ body: () throws -> T) throws -> T {
+        if let failure { throw KdumpWriterError.failedEarlier(failure) }
+        if finished { throw KdumpWriterError.finished }
+        return try guarded(body)
     }
+
+    func discardPending() { pipeline.discardAll() }
 
     /// Moves the cursor over the second bitmap by a run, or throws if the run is not next.
     private func advance(address: UInt64, pageCount: UInt64) throws {
@@ -287,7 +286,7 @@ final class KdumpCompressionWorker: @unchecked Sendable {
                 while start < raw.count {
                     let page = UnsafeRawBufferPointer(rebasing: raw[start..<start + pageSize])
                     start += pageSize
-                    if Self.isZero(page) {
+                    if isZeroPage(page) {
                         entries.append(KdumpBatchEntry(size: 0, flags: []))
                         continue
                     }
@@ -308,16 +307,4 @@ final class KdumpCompressionWorker: @unchecked Sendable {
         return .pages(entries, stored)
     }
 
-    static func isZero(_ page: UnsafeRawBufferPointer) -> Bool {
-        var index = 0
-        while index + 8 <= page.count {
-            if page.loadUnaligned(fromByteOffset: index, as: UInt64.self) != 0 { return false }
-            index += 8
-        }
-        while index < page.count {
-            if page[index] != 0 { return false }
-            index += 1
-        }
-        return true
-    }
 }

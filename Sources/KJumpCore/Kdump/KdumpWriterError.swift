@@ -9,21 +9,25 @@ public enum KdumpWriterError: Error, Equatable, CustomStringConvertible {
     /// A compression library failed for a reason other than incompressible data.
     case compression(String)
     /// An earlier call failed; the file is incomplete and the writer refuses more work.
-    case failedEarlier
+    case failedEarlier(WriterFailure)
+    /// `finish` was already called.
+    case finished
 
     public var description: String {
         switch self {
         case let .partialPage(address, count, pageSize):
-            "the run at \(imageHex(address)) of \(count) bytes is not whole, aligned \(pageSize)-byte pages"
+            "the run at \(HexText.number(address)) of \(count) bytes is not whole, aligned \(pageSize)-byte pages"
         case let .unplannedPages(address, count, expected):
-            "the \(count) pages at \(imageHex(address)) are not the next pages the kdump layout planned"
-                + (expected.map { " (the next planned page is at \(imageHex($0)))" } ?? " (every planned page was already written)")
+            "the \(count) pages at \(HexText.number(address)) are not the next pages the kdump layout planned"
+                + (expected.map { " (the next planned page is at \(HexText.number($0)))" } ?? " (every planned page was already written)")
         case let .missingPages(written, planned, next):
-            "the kdump file is unfinished: \(written) of \(planned) planned pages were written, the next one at \(imageHex(next))"
+            "the kdump file is unfinished: \(written) of \(planned) planned pages were written, the next one at \(HexText.number(next))"
         case .compression(let reason):
             "page compression failed: \(reason)"
-        case .failedEarlier:
-            "the kdump writer failed earlier and refuses more work; the file is incomplete"
+        case .failedEarlier(let failure):
+            "the kdump writer failed earlier (\(failure)) and refuses more work; the file is incomplete"
+        case .finished:
+            "the kdump file is already finished; nothing more can be added"
         }
     }
 }

@@ -70,13 +70,13 @@ public struct KernelLogDamage: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         let what: String = switch reason {
-        case .descriptorUnreadable(let address): "cannot read it at virtual \(hexText(address))"
-        case .infoUnreadable(let address): "cannot read its printk_info at virtual \(hexText(address))"
-        case .textUnreadable(let address): "cannot read its text at virtual \(hexText(address))"
-        case .idMismatch(let id): "its id \(hexText(id)) belongs at another index"
+        case .descriptorUnreadable(let address): "cannot read it at virtual \(HexText.number(address))"
+        case .infoUnreadable(let address): "cannot read its printk_info at virtual \(HexText.number(address))"
+        case .textUnreadable(let address): "cannot read its text at virtual \(HexText.number(address))"
+        case .idMismatch(let id): "its id \(HexText.number(id)) belongs at another index"
         case .sequenceMismatch(let sequence): "its sequence number \(sequence) belongs at another index"
-        case let .invalidTextBlock(begin, next): "its text block [\(hexText(begin)), \(hexText(next))) does not fit the data ring"
-        case let .textBlockOwner(expected, found): "its text block belongs to descriptor id \(hexText(found)), not \(hexText(expected))"
+        case let .invalidTextBlock(begin, next): "its text block [\(HexText.number(begin)), \(HexText.number(next))) does not fit the data ring"
+        case let .textBlockOwner(expected, found): "its text block belongs to descriptor id \(HexText.number(found)), not \(HexText.number(expected))"
         case .sequenceOutOfRange(let sequence): "its sequence number \(sequence) is far from every other record's"
         }
         return "log descriptor \(descriptor): \(what)"

@@ -21,9 +21,9 @@ public enum KernelLogError: Error, Equatable, CustomStringConvertible {
         case .implausibleLayout(let reason):
             "the dumped kernel's VMCOREINFO describes an impossible printk ring buffer: \(reason)"
         case let .unreadable(what, address, reason):
-            "cannot read the \(what) at virtual \(hexText(address)): \(reason)"
+            "cannot read the \(what) at virtual \(HexText.number(address)): \(reason)"
         case let .corrupt(address, reason):
-            "the printk ring buffer at virtual \(hexText(address)) is corrupt: \(reason)"
+            "the printk ring buffer at virtual \(HexText.number(address)) is corrupt: \(reason)"
         }
     }
 }

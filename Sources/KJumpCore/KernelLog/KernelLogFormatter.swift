@@ -63,8 +63,7 @@ public struct KernelLogFormatter: Sendable, Equatable {
                     continue
                 }
             }
-            let digits = String(byte, radix: 16)
-            out += "\\x" + (digits.count == 1 ? "0" : "") + digits
+            out += "\\x" + HexText.bytes([byte])
             index += 1
         }
         return out

@@ -214,7 +214,7 @@ public struct KernelLogReader {
                         ringBuffer: UInt64) throws(KernelLogError) -> PagedKernelRegion {
         let (_, overflow) = address.addingReportingOverflow(length)
         guard !overflow, address != 0 else {
-            throw .corrupt(ringBuffer: ringBuffer, reason: "its \(what) at \(hexText(address)) + \(length) bytes is not a valid range")
+            throw .corrupt(ringBuffer: ringBuffer, reason: "its \(what) at \(HexText.number(address)) + \(length) bytes is not a valid range")
         }
         return PagedKernelRegion(space: addressSpace, base: address, length: length)
     }

@@ -216,20 +216,20 @@ public enum BootProtocolError: Error, Sendable, Equatable, CustomStringConvertib
         case let .truncatedHeader(fileLength, needed):
             "the file ends at byte \(fileLength), but a bzImage setup header needs \(needed) bytes"
         case let .badBootFlag(found):
-            "no boot flag 0xaa55 at offset 0x1fe (found \(Self.hex(found, digits: 4))): this is not a Linux boot image"
+            "no boot flag 0xaa55 at offset 0x1fe (found \(HexText.number(found, digits: 4))): this is not a Linux boot image"
         case let .missingHeaderMagic(found):
-            "no \"HdrS\" magic at offset 0x202 (found \(Self.hex(found, digits: 8))): this is not a Linux bzImage"
+            "no \"HdrS\" magic at offset 0x202 (found \(HexText.number(found, digits: 8))): this is not a Linux bzImage"
         case let .protocolTooOld(version):
             "boot protocol \(Self.versionText(version)) is too old: kjump needs 2.12 or later (64-bit entry)"
         case let .setupHeaderTooShort(end):
-            "the setup header ends at offset \(Self.hex(end)) (0x202 + the byte at 0x201), "
+            "the setup header ends at offset \(HexText.number(end)) (0x202 + the byte at 0x201), "
                 + "before the end of init_size at 0x264: it is too short for boot protocol 2.12"
         case let .setupHeaderTooLong(end):
-            "the setup header ends at offset \(Self.hex(end)) (0x202 + the byte at 0x201), "
+            "the setup header ends at offset \(HexText.number(end)) (0x202 + the byte at 0x201), "
                 + "past 0x290 where boot_params holds other fields"
         case let .no64BitEntry(flags):
             "the kernel has no 64-bit entry point: XLF_KERNEL_64 is clear in xloadflags "
-                + "\(Self.hex(flags, digits: 4)) at offset 0x236"
+                + "\(HexText.number(flags, digits: 4)) at offset 0x236"
         case .notRelocatable:
             "the kernel is not relocatable (relocatable_kernel at offset 0x234 is 0), "
                 + "but kjump loads it at an address of its own choosing"
@@ -252,11 +252,6 @@ public enum BootProtocolError: Error, Sendable, Equatable, CustomStringConvertib
     static func versionText(_ version: UInt16) -> String {
         let minor = String(version & 0xff)
         return String(version >> 8) + "." + (minor.count < 2 ? "0" + minor : minor)
-    }
-
-    static func hex(_ value: some BinaryInteger, digits: Int = 1) -> String {
-        let text = String(value, radix: 16)
-        return "0x" + String(repeating: "0", count: max(0, digits - text.count)) + text
     }
 }
 

@@ -69,11 +69,11 @@ public enum KexecControlPageError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .reentryPointInDataArea(point):
-            "the re-entry point \(hexText(point)) lies at offset \(hexText(point & 0xfff)) of its page, past the 2048 bytes of kexec control code, so it is not in a kexec control page"
+            "the re-entry point \(HexText.number(point)) lies at offset \(HexText.number(point & 0xfff)) of its page, past the 2048 bytes of kexec control code, so it is not in a kexec control page"
         case let .unreadable(address, reason):
-            "cannot read the kexec list head at physical address \(hexText(address)): \(reason)"
+            "cannot read the kexec list head at physical address \(HexText.number(address)): \(reason)"
         case let .noHead(address):
-            "the kexec list head at physical address \(hexText(address)) is zero: the system kernel has not jumped through this control page"
+            "the kexec list head at physical address \(HexText.number(address)) is zero: the system kernel has not jumped through this control page"
         }
     }
 }

@@ -137,7 +137,7 @@ public struct KexecCrashPlanner: Sendable {
         guard memoryMap.count <= E820.maxZeroPageEntries else { throw .tooManyMemoryMapEntries(memoryMap.count) }
 
         let words = HibernationKernelArguments.common + ["nr_cpus=\(cpus)", "reset_devices",
-                     "elfcorehdr=\(headerRange.size)@0x\(String(headerAddress, radix: 16))",
+                     "elfcorehdr=\(headerRange.size)@\(HexText.number(headerAddress))",
                      "kjump.role=crash"] + extraCommandLine
         let commandLine = words.joined(separator: " ")
         let limit = min(Int(kernel.commandLineSizeLimit), Int(page) - 1)

@@ -10,7 +10,7 @@ public struct KexecPagePair: Sendable, Equatable, CustomStringConvertible {
         self.source = source
     }
 
-    public var description: String { "\(hexText(destination)) <- \(hexText(source))" }
+    public var description: String { "\(HexText.number(destination)) <- \(HexText.number(source))" }
 }
 
 /// The kexec indirection list (`image->head`, include/linux/kexec.h): 64-bit
@@ -121,25 +121,25 @@ public enum KexecIndirectionListError: Error, Equatable, CustomStringConvertible
     public var description: String {
         switch self {
         case let .headNotIndirection(head):
-            "the kexec list head \(hexText(head)) is neither an indirection page (flag 2) nor the done marker (4)"
+            "the kexec list head \(HexText.number(head)) is neither an indirection page (flag 2) nor the done marker (4)"
         case let .unexpectedEntry(entry, address):
-            "the kexec list entry \(hexText(entry)) \(Self.place(address)) is not a page address with exactly one of the flags destination (1), indirection (2), done (4), source (8)"
+            "the kexec list entry \(HexText.number(entry)) \(Self.place(address)) is not a page address with exactly one of the flags destination (1), indirection (2), done (4), source (8)"
         case let .loop(page, address):
-            "the kexec list entry \(Self.place(address)) continues at indirection page \(hexText(page)), which the list already passed through: the list loops"
+            "the kexec list entry \(Self.place(address)) continues at indirection page \(HexText.number(page)), which the list already passed through: the list loops"
         case let .sourceBeforeDestination(source, address):
-            "the kexec list entry \(Self.place(address)) names source page \(hexText(source)) before any destination"
+            "the kexec list entry \(Self.place(address)) names source page \(HexText.number(source)) before any destination"
         case let .duplicateDestination(destination, address):
-            "the kexec list entry \(Self.place(address)) names a second source for destination page \(hexText(destination))"
+            "the kexec list entry \(Self.place(address)) names a second source for destination page \(HexText.number(destination))"
         case let .tooManyEntries(limit, address):
             "the kexec list has more than \(limit) entries (stopped \(Self.place(address)))"
         case let .ranOffPage(page):
-            "the kexec indirection page at physical address \(hexText(page)) ends without an indirection or done entry"
+            "the kexec indirection page at physical address \(HexText.number(page)) ends without an indirection or done entry"
         case let .unreadable(address, reason):
-            "cannot read the kexec list entry at physical address \(hexText(address)): \(reason)"
+            "cannot read the kexec list entry at physical address \(HexText.number(address)): \(reason)"
         }
     }
 
     private static func place(_ address: UInt64?) -> String {
-        address.map { "at physical address " + hexText($0) } ?? "in the list head"
+        address.map { "at physical address " + HexText.number($0) } ?? "in the list head"
     }
 }

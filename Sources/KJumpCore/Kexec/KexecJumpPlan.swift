@@ -59,9 +59,9 @@ public enum KexecJumpPlanError: Error, Sendable, Equatable, CustomStringConverti
         case .regionNotSystemRAM(let range):
             "the H region \(range) is not entirely System RAM of the running kernel (see /proc/iomem); choose another --region-mib"
         case .regionOverlapsFirmware(let region, let firmware):
-            "the H region \(region) overlaps a firmware range (\(firmware.type.name) at 0x\(String(firmware.address, radix: 16)), 0x\(String(firmware.size, radix: 16)) bytes)"
+            "the H region \(region) overlaps a firmware range (\(firmware.type.name) at \(HexText.number(firmware.address)), \(HexText.number(firmware.size)) bytes)"
         case .kernelDoesNotFit(let needsEnd, let regionEnd):
-            "the hibernation kernel needs memory up to 0x\(String(needsEnd, radix: 16)), but the H region ends at 0x\(String(regionEnd, radix: 16)): raise --region-mib to at least \((needsEnd - (1 << 20) + (1 << 20) - 1) >> 20)"
+            "the hibernation kernel needs memory up to \(HexText.number(needsEnd)), but the H region ends at \(HexText.number(regionEnd)): raise --region-mib to at least \((needsEnd - (1 << 20) + (1 << 20) - 1) >> 20)"
         case .commandLineTooLong(let length, let limit):
             "the hibernation kernel's command line is \(length) bytes, but the kernel accepts at most \(limit)"
         case .tooManySegments(let count):
@@ -152,7 +152,7 @@ public struct KexecJumpPlanner: Sendable {
         // Our own note lives in the header pages: /proc/vmcore needs at least one PT_NOTE,
         // and A's VMCOREINFO usually lies inside R, where H must not point the kernel.
         var note = KJumpNote(fields: noteFields.merging(
-            ["role": role, "vmcoreinfo": "0x\(hex(vmcoreinfo.start)),0x\(hex(vmcoreinfo.size))"]) { _, own in own })
+            ["role": role, "vmcoreinfo": "\(HexText.number(vmcoreinfo.start)),\(HexText.number(vmcoreinfo.size))"]) { _, own in own })
         note.firmwareMemoryMap = firmwareMemoryMap
         let kjumpNote = ElfNoteEncoding.encode(name: KJumpNote.name, type: KJumpNote.type, descriptor: note.descriptor)
         // ELF64 file header (64 bytes) and one 56-byte program header per load and note.
@@ -187,10 +187,10 @@ public struct KexecJumpPlanner: Sendable {
         // The command line, with room for the purgatory to write the re-entry point.
         // Every CPU: H compresses on all of them (its kernel parks them in HLT before the jump back).
         let words = HibernationKernelArguments.common + [
-                     "elfcorehdr=\(headerRange.size)@0x\(hex(headerAddress))",
+                     "elfcorehdr=\(headerRange.size)@\(HexText.number(headerAddress))",
                      "kjump.role=\(role)",
-                     "kjump.region=" + region.ranges.map { "0x\(hex($0.start))-0x\(hex($0.end))" }.joined(separator: ","),
-                     "kjump.vmcoreinfo=0x\(hex(vmcoreinfo.start)),0x\(hex(vmcoreinfo.size))",
+                     "kjump.region=" + region.ranges.map { "\(HexText.number($0.start))-\(HexText.number($0.end))" }.joined(separator: ","),
+                     "kjump.vmcoreinfo=\(HexText.number(vmcoreinfo.start)),\(HexText.number(vmcoreinfo.size))",
                      Self.reentryPlaceholder] + extraCommandLine
         let commandLine = words.joined(separator: " ")
         let limit = min(Int(kernel.commandLineSizeLimit), Int(page) - 1)
@@ -248,7 +248,6 @@ public struct KexecJumpPlanner: Sendable {
         }
     }
 
-    private func hex(_ value: UInt64) -> String { String(value, radix: 16) }
 }
 
 extension String {

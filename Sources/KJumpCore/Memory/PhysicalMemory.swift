@@ -37,15 +37,15 @@ public enum PhysicalMemoryError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .notPresent(address):
-            "physical address \(hexText(address)) is not present in the system kernel's memory image"
+            "physical address \(HexText.number(address)) is not present in the system kernel's memory image"
         case let .notBackedUp(address):
-            "physical address \(hexText(address)) lies in the H region but no kexec backup page holds the system kernel's contents for it"
+            "physical address \(HexText.number(address)) lies in the H region but no kexec backup page holds the system kernel's contents for it"
         case let .invalidRange(address, count):
-            "cannot read \(count) bytes at physical address \(hexText(address)): the range is not a valid span of the 64-bit address space"
+            "cannot read \(count) bytes at physical address \(HexText.number(address)): the range is not a valid span of the 64-bit address space"
         case let .shortRead(address, expected, got):
-            "reading \(expected) bytes at physical address \(hexText(address)) returned only \(got) bytes"
+            "reading \(expected) bytes at physical address \(HexText.number(address)) returned only \(got) bytes"
         case let .unterminatedString(address, maxLength):
-            "the string at physical address \(hexText(address)) has no terminating NUL within \(maxLength) bytes"
+            "the string at physical address \(HexText.number(address)) has no terminating NUL within \(maxLength) bytes"
         }
     }
 }
@@ -95,10 +95,6 @@ func checkedEnd(of address: UInt64, count: Int) throws -> UInt64 {
     return end
 }
 
-/// `0x`-prefixed lowercase hexadecimal, as kernel messages write addresses.
-func hexText(_ value: UInt64) -> String {
-    "0x" + String(value, radix: 16)
-}
 
 /// Little-endian integer access to byte arrays, for the ELF and kexec readers.
 enum LittleEndianBytes {

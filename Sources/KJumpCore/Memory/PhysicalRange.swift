@@ -13,6 +13,6 @@ public struct PhysicalRange: Sendable, Equatable, CustomStringConvertible {
     public var size: UInt64 { end - start }
 
     public var description: String {
-        "[0x" + String(start, radix: 16) + ", 0x" + String(end, radix: 16) + ")"
+        "[" + HexText.number(start) + ", " + HexText.number(end) + ")"
     }
 }

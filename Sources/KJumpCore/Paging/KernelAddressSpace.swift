@@ -391,19 +391,19 @@ public enum KernelAddressSpaceError: Error, Equatable, CustomStringConvertible {
         case let .unsupportedPageSize(size):
             "the system kernel's page size is \(size) bytes; kjump reads only 4096-byte pages"
         case let .notInKernelImage(name, address):
-            "\(name) at \(hexText(address)) is outside the kernel image mapping at \(hexText(VmcoreInfo.kernelImageMapStart))"
+            "\(name) at \(HexText.number(address)) is outside the kernel image mapping at \(HexText.number(VmcoreInfo.kernelImageMapStart))"
         case let .directMapNotFound(start, end):
-            "no 1 GiB-aligned address in [\(hexText(start)), \(hexText(end))) maps physical address 0: cannot find the kernel's direct map"
+            "no 1 GiB-aligned address in [\(HexText.number(start)), \(HexText.number(end))) maps physical address 0: cannot find the kernel's direct map"
         case let .pageTable(error):
             error.description
         case let .unmapped(address):
-            "virtual address \(hexText(address)) is not mapped by the system kernel's page tables"
+            "virtual address \(HexText.number(address)) is not mapped by the system kernel's page tables"
         case let .unreadable(virtualAddress, physicalAddress, count, reason):
-            "cannot read \(count) bytes at virtual \(hexText(virtualAddress)) (physical \(hexText(physicalAddress))): \(reason)"
+            "cannot read \(count) bytes at virtual \(HexText.number(virtualAddress)) (physical \(HexText.number(physicalAddress))): \(reason)"
         case let .invalidRange(address, count):
-            "cannot read \(count) bytes at virtual \(hexText(address)): the range wraps past the end of the address space"
+            "cannot read \(count) bytes at virtual \(HexText.number(address)): the range wraps past the end of the address space"
         case let .unterminatedString(address, maxLength):
-            "the string at virtual \(hexText(address)) has no terminating NUL within \(maxLength) bytes"
+            "the string at virtual \(HexText.number(address)) has no terminating NUL within \(maxLength) bytes"
         }
     }
 }

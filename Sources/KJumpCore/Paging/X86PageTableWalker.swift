@@ -127,15 +127,15 @@ public enum PageTableError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .nonCanonical(address, levels):
-            "virtual address \(hexText(address)) is not canonical for \(levels)-level paging"
+            "virtual address \(HexText.number(address)) is not canonical for \(levels)-level paging"
         case let .notPresent(address, level, entryAddress, entry):
-            "virtual address \(hexText(address)) is not mapped: \(level) entry \(level.index(of: address)) at physical \(hexText(entryAddress)) is \(hexText(entry)), not present"
+            "virtual address \(HexText.number(address)) is not mapped: \(level) entry \(level.index(of: address)) at physical \(HexText.number(entryAddress)) is \(HexText.number(entry)), not present"
         case let .pageSizeBitReserved(address, level, entryAddress, entry):
-            "virtual address \(hexText(address)): \(level) entry \(level.index(of: address)) at physical \(hexText(entryAddress)) is \(hexText(entry)), with the page-size bit set where it is reserved"
+            "virtual address \(HexText.number(address)): \(level) entry \(level.index(of: address)) at physical \(HexText.number(entryAddress)) is \(HexText.number(entry)), with the page-size bit set where it is reserved"
         case let .misalignedLargePage(address, level, entryAddress, entry):
-            "virtual address \(hexText(address)): \(level) entry \(level.index(of: address)) at physical \(hexText(entryAddress)) is \(hexText(entry)), a large page whose frame is not aligned to its size"
+            "virtual address \(HexText.number(address)): \(level) entry \(level.index(of: address)) at physical \(HexText.number(entryAddress)) is \(HexText.number(entry)), a large page whose frame is not aligned to its size"
         case let .unreadableEntry(address, level, entryAddress, reason):
-            "virtual address \(hexText(address)): cannot read the \(level) entry \(level.index(of: address)) at physical \(hexText(entryAddress)): \(reason)"
+            "virtual address \(HexText.number(address)): cannot read the \(level) entry \(level.index(of: address)) at physical \(HexText.number(entryAddress)): \(reason)"
         }
     }
 }

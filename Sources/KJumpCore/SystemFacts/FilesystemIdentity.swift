@@ -29,8 +29,7 @@ public struct FilesystemIdentity: Sendable, Equatable, CustomStringConvertible {
     public init?(device: String, ext4Superblock bytes: [UInt8]) {
         guard bytes.count >= 0x78,
               LittleEndianBytes.load(UInt16.self, from: bytes, at: 0x38) == 0xef53 else { return nil }
-        let hex = bytes[0x68..<0x78].map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }
-        let uuid = [hex[0..<4], hex[4..<6], hex[6..<8], hex[8..<10], hex[10..<16]].map { $0.joined() }.joined(separator: "-")
+        let uuid = [0x68..<0x6c, 0x6c..<0x6e, 0x6e..<0x70, 0x70..<0x72, 0x72..<0x78].map { HexText.bytes(bytes[$0]) }.joined(separator: "-")
         self.init(device: device, uuid: uuid,
                   mountCount: LittleEndianBytes.load(UInt16.self, from: bytes, at: 0x34),
                   lastMountTime: LittleEndianBytes.load(UInt32.self, from: bytes, at: 0x2c))

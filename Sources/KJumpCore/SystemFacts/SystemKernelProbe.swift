@@ -53,7 +53,7 @@ public struct SystemKernelProbe: Sendable, Equatable {
         return [
             "kjump probe: system kernel \(osRelease), VMCOREINFO at \(vmcoreinfo) (\(whereNote))",
             "kjump probe: page size \(pageSize), RAM pages \(pagesOutsideRegion + pagesInRegion) (\(pagesOutsideRegion) outside R + \(pagesInRegion) in R)",
-            "kjump probe: init_uts_ns at 0x\(String(utsNamespaceAddress, radix: 16)) says release \"\(utsRelease)\"",
+            "kjump probe: init_uts_ns at \(HexText.number(utsNamespaceAddress)) says release \"\(utsRelease)\"",
             releasesMatch ? "kjump probe: OK" : "kjump probe: MISMATCH: VMCOREINFO says \"\(osRelease)\", memory says \"\(utsRelease)\"",
         ].joined(separator: "\n")
     }
@@ -67,7 +67,7 @@ public enum SystemKernelProbeError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .noVmcoreinfoNote(let address):
-            "no VMCOREINFO note at physical address 0x\(String(address, radix: 16))"
+            "no VMCOREINFO note at physical address \(HexText.number(address))"
         case .incompleteVmcoreinfo(let what):
             "the system kernel's VMCOREINFO lacks \(what)"
         }

@@ -44,10 +44,7 @@ public enum KernelDumpError: Error, Equatable, CustomStringConvertible {
         switch self {
         case let .unknownFormat(path, magic):
             "\(path) is neither an ELF vmcore nor a kjump image: it starts with "
-                + (magic.isEmpty ? "nothing (it is empty)" : magic.map { byte in
-                    let digits = String(byte, radix: 16)
-                    return (digits.count == 1 ? "0" : "") + digits
-                }.joined(separator: " "))
+                + (magic.isEmpty ? "nothing (it is empty)" : HexText.bytes(magic, separator: " "))
         case let .noVmcoreinfo(path, format):
             "\(path) is a \(format) without VMCOREINFO, so the kernel's structures cannot be found in it"
                 + (format == .elfCore ? " (a QEMU dump needs -device vmcoreinfo and a guest kernel with CONFIG_FW_CFG_SYSFS)" : "")

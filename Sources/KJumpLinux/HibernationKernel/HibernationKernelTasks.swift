@@ -33,7 +33,7 @@ public enum HibernationKernelTasks {
             ?? resumeTarget(KernelCommandLine(parsing: try KernelFile.readText("/proc/cmdline")))
         let result = try ImageRestorer(target: target).restore()
         let f = DecimalText.twoDecimals
-        print("kjump: restored \(result.summary.dataPages) data + \(result.summary.zeroPages) zero pages in \(f(result.seconds)) s (image checks \(f(result.checkSeconds)) s, memory writes \(f(result.memorySeconds)) s, H had \(result.availableBytes >> 20) MiB available\(HibernationKernelMemory.peakMemoryText)); jumping to 0x\(String(result.reentryPoint, radix: 16))")
+        print("kjump: restored \(result.summary.dataPages) data + \(result.summary.zeroPages) zero pages in \(f(result.seconds)) s (image checks \(f(result.checkSeconds)) s, memory writes \(f(result.memorySeconds)) s, H had \(result.availableBytes >> 20) MiB available\(HibernationKernelMemory.peakMemoryText)); jumping to \(HexText.number(result.reentryPoint))")
         try Kexec.jump(toReentryPoint: result.reentryPoint, region: result.region)
     }
 
@@ -47,7 +47,7 @@ public enum HibernationKernelTasks {
     /// `jump-back`: jumps back into the system kernel at `kjump.reentry=`.
     public static func jumpBack() throws {
         let context = try HibernationKernelContext.current()
-        print("kjump: jumping back to the system kernel at 0x\(String(context.reentryPoint, radix: 16))")
+        print("kjump: jumping back to the system kernel at \(HexText.number(context.reentryPoint))")
         sync()
         try context.jumpBack()
         print("kjump: the system kernel jumped into the hibernation kernel again")
@@ -63,7 +63,7 @@ public enum HibernationKernelTasks {
                                               region: context.region.ranges, vmcoreinfo: context.vmcoreinfo)
         print(probe.render())
         if let record, let recorder = memory.recorder {
-            let loads = memory.outsideRegion.ranges.map { "0x\(String($0.start, radix: 16))-0x\(String($0.end, radix: 16))" }
+            let loads = memory.outsideRegion.ranges.map { "\(HexText.number($0.start))-\(HexText.number($0.end))" }
             let recording = PageRecording(context: ["cmdline": try KernelFile.readText("/proc/cmdline").trimmingSpaces().description,
                                                     "loads": loads.joined(separator: ",")],
                                           pages: recorder.pages)

@@ -89,7 +89,7 @@ public final class PhysicalMemoryWriter {
     /// Flushes the current window (msync, for a regular file) and unmaps it.
     public func finish() throws(KJumpLinuxError) {
         if isRegularFile, let window, msync(window.base, Int(window.range.size), MS_SYNC) != 0 {
-            throw .syscall(name: "msync of \(path) at 0x\(String(window.range.start, radix: 16))", errno: Errno(rawValue: errno))
+            throw .syscall(name: "msync of \(path) at \(HexText.number(window.range.start))", errno: Errno(rawValue: errno))
         }
         unmap()
     }
@@ -110,7 +110,7 @@ public final class PhysicalMemoryWriter {
         let end = min(allowedRange.end, start + windowBytes)
         let base = mmap(nil, Int(end - start), PROT_READ | PROT_WRITE, MAP_SHARED, descriptor.rawValue, off_t(start))
         guard let base, base != MAP_FAILED else {
-            throw .syscall(name: "mmap of \(path) at 0x\(String(start, radix: 16)) (\(end - start) bytes)", errno: Errno(rawValue: errno))
+            throw .syscall(name: "mmap of \(path) at \(HexText.number(start)) (\(end - start) bytes)", errno: Errno(rawValue: errno))
         }
         let mapped = (range: PhysicalRange(start: start, end: end), base: base)
         window = mapped

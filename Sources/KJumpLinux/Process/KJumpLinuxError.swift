@@ -1,3 +1,4 @@
+import KJumpCore
 import SystemPackage
 
 /// A failure of an operation on the running kernel, with the context needed
@@ -32,7 +33,7 @@ public enum KJumpLinuxError: Error, Sendable, Equatable, CustomStringConvertible
         case .stat(let path, let errno): "cannot stat \(path): \(errno)"
         case .gzip(let path, let reason): "cannot decompress \(path): \(reason)"
         case .syscall(let name, let errno): "\(name) failed: \(errno)"
-        case .outsideAllowedMemory(let address): "refusing to write physical address 0x\(String(address, radix: 16)): it is not the system kernel's memory outside the H region"
+        case .outsideAllowedMemory(let address): "refusing to write physical address \(HexText.number(address)): it is not the system kernel's memory outside the H region"
         case .malformed(let path, let reason): "\(path) is not in the expected format: \(reason)"
         case .notABlockDevice(let path, let purpose): "\(path) is not a block device; \(purpose)"
         case let .noSpace(path, needed, available):

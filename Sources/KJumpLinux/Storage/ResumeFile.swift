@@ -134,7 +134,7 @@ public enum ResumeFile {
         var extents: [ResumeFileMap.Extent] = []
         for extent in raw.prefix(Int(count)) {
             guard extent.flags & unusableExtentFlags == 0 else {
-                throw .malformed(path: path, reason: "its extent at file offset \(extent.logical) has FIEMAP flags 0x\(String(extent.flags, radix: 16)) (shared, encoded, inline or unwritten): the hibernation kernel cannot write it raw; use a plain ext4 or XFS file without reflinks or compression")
+                throw .malformed(path: path, reason: "its extent at file offset \(extent.logical) has FIEMAP flags \(HexText.number(extent.flags)) (shared, encoded, inline or unwritten): the hibernation kernel cannot write it raw; use a plain ext4 or XFS file without reflinks or compression")
             }
             if let last = extents.last, last.fileOffset + last.length == extent.logical, last.deviceOffset + last.length == extent.physical {
                 extents[extents.count - 1].length += extent.length
