@@ -1,9 +1,6 @@
 import ArgumentParser
 import KJumpCore
 import KJumpLinux
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// `kjump crash-load`: the hibernation kernel as the crash (kdump) kernel.
 struct CrashLoadCommand: ParsableCommand {
@@ -85,33 +82,18 @@ struct CrashLoadCommand: ParsableCommand {
     }
 
     func run() throws {
-        if status { return printStatus() }
+        if status { return print("kjump crash-load: " + CrashCapture.status) }
         if unload {
-            try CrashKernelLoader.unload()
-            print("kjump crash-load: crash kernel unloaded")
-            return
+            try CrashCapture.unload()
+            return print("kjump crash-load: crash kernel unloaded")
         }
-        let device = try CrashTarget.resolve(target!)
-        if directory != nil { try CrashTarget.checkDumpFilesystem(device) }
-        let extra = RunningKernel.consoleArguments() + ["kjump.target=" + device, "kjump.dump-level=\(dump.dumpLevel)", "kjump.compress=\(dump.compress)"]
-            + (directory.map { ["kjump.target-dir=" + $0] } ?? [])
-            + KernelCommandLine(parsing: append ?? "").words
-        let loader = CrashKernelLoader(kernelPath: kernelPath, extraCommandLine: extra, cpus: cpus)
-        let plan = try loader.plan()
-        print(PlanDescription.render(plan, kernelPath: kernelPath, memoryLabel: "system memory to dump"))
+        let request = CrashCapture.Request(
+            kernelPath: kernelPath, target: target!, directory: directory, dumpLevel: dump.level, compression: dump.compression,
+            cpus: cpus, extraCommandLine: RunningKernel.consoleArguments() + KernelCommandLine(parsing: append ?? "").words)
+        let capture = try CrashCapture(request)
+        print(PlanDescription.render(capture.plan, kernelPath: kernelPath, memoryLabel: "system memory to dump"))
         if dryRun { return }
-        try loader.load(plan)
-        print("kjump crash-load: loaded; after a panic the dump goes to " + (directory.map { "\($0) on \(device)" } ?? device))
-    }
-
-    func printStatus() {
-        let size = CrashKernelLoader.reservationSize
-        let reserved = size.map { $0 == 0 ? "no memory reserved (boot with crashkernel=256M)" : "\($0 >> 20) MiB reserved" }
-            ?? "this kernel has no crash kernel support"
-        switch CrashKernelLoader.isLoaded {
-        case true?: print("kjump crash-load: a crash kernel is loaded; \(reserved)")
-        case false?: print("kjump crash-load: no crash kernel is loaded; \(reserved)")
-        case nil: print("kjump crash-load: cannot tell whether a crash kernel is loaded (no /sys/kernel/kexec_crash_loaded); \(reserved)")
-        }
+        try capture.load()
+        print("kjump crash-load: loaded; after a panic the dump goes to " + (directory.map { "\($0) on \(capture.device)" } ?? capture.device))
     }
 }

@@ -7,15 +7,15 @@ struct DumpOptions: ParsableArguments {
     var dumpLevel = 31
 
     @Option(help: "lz4 (fast, default), zstd (smaller) or none.")
-    var compress = "lz4"
+    var compress = CompressionArgument.lz4
+
+    /// The codec.
+    var compression: ImageCompression { compress.codec }
 
     func validate() throws {
         guard DumpLevel(level: dumpLevel) != nil else { throw ValidationError("--dump-level must be between 0 and 31") }
-        guard ImageCompression(name: compress) != nil else { throw ValidationError("--compress must be lz4, zstd or none") }
     }
 
     /// The dump level; valid after `validate`.
     var level: DumpLevel { DumpLevel(level: dumpLevel)! }
-    /// The codec; valid after `validate`.
-    var compression: ImageCompression { ImageCompression(name: compress)! }
 }

@@ -9,7 +9,7 @@ enum ImageDescription {
             "kernel     \(header.systemKernel.osRelease), VMCOREINFO XXH3-128 \(header.systemKernel.vmcoreinfoXXH3)",
         ]
         if let state { lines.append("state      \(state.state)" + (state.failure.map { " (given up: \($0))" } ?? "")) }
-        if header.reentryPoint != 0 { lines.append("re-entry   0x\(String(header.reentryPoint, radix: 16))") }
+        if header.reentryPoint != 0 { lines.append("re-entry   \(HexText.number(header.reentryPoint))") }
         if !header.hibernationRegion.ranges.isEmpty {
             lines.append("H region   " + header.hibernationRegion.ranges.map(\.description).joined(separator: " "))
         }
@@ -42,7 +42,7 @@ enum ImageDescription {
         var text = "\(notes.count) notes"
         if !cpus.isEmpty {
             text += "; registers of \(cpus.count) CPUs: "
-                + cpus.map { "pid \($0.pid) rip 0x\(String($0.instructionPointer, radix: 16))" }.joined(separator: ", ")
+                + cpus.map { "pid \($0.pid) rip \(HexText.number($0.instructionPointer))" }.joined(separator: ", ")
         }
         return text
     }
@@ -51,5 +51,4 @@ enum ImageDescription {
     static func format1(_ value: Double) -> String { DecimalText.oneDecimal(value) }
 
     /// `value` with two decimals ("0.07").
-    static func format2(_ value: Double) -> String { DecimalText.twoDecimals(value) }
 }

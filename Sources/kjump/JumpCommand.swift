@@ -1,9 +1,6 @@
 import ArgumentParser
 import KJumpCore
 import KJumpLinux
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// `kjump jump`: a round trip into the hibernation kernel and back.
 struct JumpCommand: ParsableCommand {
@@ -46,16 +43,7 @@ struct JumpCommand: ParsableCommand {
         if dryRun { return }
         try loader.load(plan)
         print("kjump: loaded; syncing filesystems and jumping")
-        sync()
-        let before = Clocks.now()
-        do {
-            try Kexec.jump()
-        } catch {
-            try? Kexec.unload(flags: Kexec.preserveContext)
-            throw JumpError.system(error)
-        }
-        let after = Clocks.now()
-        try? Kexec.unload(flags: Kexec.preserveContext)
+        let (before, after) = try PreservedContextJump.perform()
         print("kjump: back after \(after.seconds(since: before)); kexec image unloaded")
     }
 }

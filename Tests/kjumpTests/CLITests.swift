@@ -90,10 +90,18 @@ struct KJumpBinary {
         #expect(result.stderr.contains("--region-mib must be between 64 and 4096"))
     }
 
-    @Test func hibernateCompressionIsLz4OrZstd() throws {
+    @Test func hibernateCompressionIsANamedCodec() throws {
         let result = try KJumpBinary.run(["hibernate", "--resume-device", "/dev/null", "--compress", "gzip"])
         #expect(result.status == 64)
-        #expect(result.stderr.contains("--compress must be lz4 or zstd"))
+        #expect(result.stderr.contains("The value 'gzip' is invalid for '--compress <codec>'. Please provide one of 'lz4', 'zstd' or 'none'."))
+    }
+
+    /// A resume device that cannot hold an image is a runtime failure (exit 1, the doctor's reason), not a usage error.
+    @Test func hibernateToANonBlockDeviceFailsWithTheReason() throws {
+        let result = try KJumpBinary.run(["hibernate", "--resume-device", "/dev/null"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("/dev/null is not a block device: give a partition or a whole disk"))
+        #expect(!result.stderr.contains("USAGE"))
     }
 
     @Test func jumpWithAMissingKernelSaysWhatToDo() throws {

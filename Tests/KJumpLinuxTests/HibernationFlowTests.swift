@@ -1,0 +1,86 @@
+import KJumpCore
+@testable import KJumpLinux
+import Testing
+
+/// The steps of `Hibernation` and `CrashCapture` that do not touch the kernel.
+@Suite struct HibernationFlowTests {
+    static let request = Hibernation.Request(kernelPath: "/usr/lib/kjump/hibernation.bzImage",
+                                             region: HibernationRegion(mainBlockBytes: 80 << 20),
+                                             target: ResumeTarget(device: "/dev/vdb", mapOffset: 8192),
+                                             compression: .zstd, extraCommandLine: ["console=ttyS0"])
+
+    /// An image on a target after H's work: abandoned with a reason, committed, or consumed.
+    static func probe(attempt: String, abandonedWith reason: String? = nil, consumedAt: Int64? = nil) throws -> ImageProbe {
+        let header = ImageHeader(imageID: ImageID(bytes: [UInt8](repeating: 3, count: 16)), kind: .hibernation, createdAt: 100,
+                                 systemKernel: SystemKernelIdentity(osRelease: "test", vmcoreinfo: []), reentryPoint: 0x1000,
+                                 hibernationRegion: HibernationRegion(mainBlockBytes: 80 << 20), firmwareMemoryMap: [],
+                                 resumeCommandLine: "", notes: [ImageNote(key: "attempt", value: attempt)])
+        let sink = ArrayImageSink()
+        let writer = try ImageWriter(header: header, sink: sink, options: .init(workers: 0))
+        try writer.append(address: 0x100000, pages: [UInt8](repeating: 1, count: 4096))
+        if let reason {
+            try writer.abandon(reason: reason)
+        } else {
+            try writer.finish(committedAt: 200)
+        }
+        var bytes = sink.bytes
+        if let consumedAt {
+            let probe = try ImageReader.probe(ArrayByteSource(bytes))
+            let state = probe.state.consumed(at: consumedAt).encoded()
+            bytes.replaceSubrange(Int(ImageStateBlock.offset)..<Int(ImageStateBlock.offset) + state.count, with: state)
+        }
+        return try ImageReader.probe(ArrayByteSource(bytes))
+    }
+
+    @Test func theLoaderCarriesTargetCodecConsoleAttemptAndFilesystems() {
+        let identity = FilesystemIdentity(device: "/dev/vda", uuid: "0b7c6c2e-2f4b-4b8e-9d7e-1c2d3e4f5a6b", mountCount: 4, lastMountTime: 77)
+        let loader = Hibernation(Self.request).loader(attempt: "00ff", filesystems: [identity])
+        #expect(loader.role == "hibernate")
+        #expect(loader.extraCommandLine == ["console=ttyS0", "kjump.resume=/dev/vdb", "kjump.resume-offset=8192", "kjump.compress=zstd"])
+        #expect(loader.noteFields == ["attempt": "00ff", "filesystems": identity.description])
+        var lz4 = Self.request
+        lz4.compression = .lz4
+        #expect(!Hibernation(lz4).loader(attempt: "1", filesystems: []).extraCommandLine.contains { $0.hasPrefix("kjump.compress") })
+    }
+
+    @Test func aConsumedImageIsAResume() throws {
+        #expect(try Hibernation.outcome(of: Self.probe(attempt: "a1", consumedAt: 300), attempt: "a1").get() == 300)
+    }
+
+    @Test func hsReasonCountsOnlyForThisAttempt() throws {
+        let abandoned = try Self.probe(attempt: "a1", abandonedWith: "the resume device is too small")
+        guard case .failure(.notSaved(let reason)) = Hibernation.outcome(of: abandoned, attempt: "a1") else {
+            Issue.record("expected notSaved")
+            return
+        }
+        #expect(reason == "the resume device is too small")
+        guard case .failure(.notResumed(let state)) = Hibernation.outcome(of: abandoned, attempt: "b2") else {
+            Issue.record("an older attempt's reason must not be reported")
+            return
+        }
+        #expect(state == "writing")
+    }
+
+    @Test func aCommittedImageOrNoneIsNotAResume() throws {
+        guard case .failure(.notResumed(let committed)) = Hibernation.outcome(of: try Self.probe(attempt: "a1"), attempt: "a1"),
+              case .failure(.notResumed(let none)) = Hibernation.outcome(of: nil, attempt: "a1") else {
+            Issue.record("expected notResumed")
+            return
+        }
+        #expect(committed == "committed")
+        #expect(none == "none")
+    }
+
+    @Test func attemptIDsAreSixteenHexDigitsAndDiffer() {
+        let first = Hibernation.newAttemptID(), second = Hibernation.newAttemptID()
+        #expect(first.count == 16 && first.allSatisfy(\.isHexDigit))
+        #expect(first != second)
+    }
+
+    @Test func theCrashKernelLearnsTargetLevelCodecAndDirectory() {
+        let request = CrashCapture.Request(kernelPath: "/k", target: "/dev/disk/by-partlabel/dumps", directory: "/dumps",
+                                           dumpLevel: DumpLevel(level: 31)!, compression: .zstd, extraCommandLine: ["console=ttyS0", "irqpoll"])
+        #expect(CrashCapture.commandLine(request, device: "/dev/vdc")
+                == ["kjump.target=/dev/vdc", "kjump.dump-level=31", "kjump.compress=zstd", "kjump.target-dir=/dumps", "console=ttyS0", "irqpoll"])
+    }
+}
