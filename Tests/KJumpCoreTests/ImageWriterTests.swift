@@ -104,8 +104,8 @@ import Testing
             thrown = error
         }
         #expect(thrown is FailingSink.Failure)
-        #expect(writerError { try writer.appendZero(address: 1 << 40, pageCount: 1) } == .failed(WriterFailure(FailingSink.Failure())))
-        #expect(writerError { try writer.finish(committedAt: 1) } == .failed(WriterFailure(FailingSink.Failure())))
+        #expect(writerError { try writer.appendZero(address: 1 << 40, pageCount: 1) } == .failed(UnderlyingError(FailingSink.Failure())))
+        #expect(writerError { try writer.finish(committedAt: 1) } == .failed(UnderlyingError(FailingSink.Failure())))
         #expect(try ImageReader.probe(ArrayByteSource(sink.inner.bytes)).state.state == .writing)
     }
 

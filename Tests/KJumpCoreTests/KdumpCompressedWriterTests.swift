@@ -90,7 +90,7 @@ import Testing
         #expect(throws: KdumpWriterError.unplannedPages(address: 0x6000, pageCount: 1, expected: 0x4000)) {
             try writer.append(address: 0x6000, pages: ImageTesting.pages(count: 1, seed: 1))
         }
-        #expect(throws: KdumpWriterError.failedEarlier(WriterFailure(KdumpWriterError.unplannedPages(address: 0x6000, pageCount: 1, expected: 0x4000)))) { try writer.appendZero(address: 0x4000, pageCount: 2) }
+        #expect(throws: KdumpWriterError.failedEarlier(UnderlyingError(KdumpWriterError.unplannedPages(address: 0x6000, pageCount: 1, expected: 0x4000)))) { try writer.appendZero(address: 0x4000, pageCount: 2) }
 
         let partial = try KdumpCompressedWriter(layout: layout, sink: ArrayImageSink(), codec: .none)
         #expect(throws: KdumpWriterError.partialPage(address: 0x1000, byteCount: 100, pageSize: 4096)) {

@@ -147,8 +147,9 @@ public enum PageFilterError: Error, Equatable, CustomStringConvertible {
     /// The kernel is not built with `CONFIG_SPARSEMEM_VMEMMAP` (no `SYMBOL(vmemmap)`,
     /// nor a `mem_section` to decode it from).
     case noVmemmap
-    /// Reading `mem_map` failed (not merely an unmapped hole).
-    case memMapUnreadable(firstPFN: UInt64, pageCount: Int, reason: String)
+    /// Reading `mem_map` failed (not merely an unmapped hole): translating its
+    /// virtual addresses, or reading at `physicalAddress`.
+    case memMapUnreadable(firstPFN: UInt64, pageCount: Int, physicalAddress: UInt64?, cause: UnderlyingError)
 
     public var description: String {
         switch self {
@@ -158,8 +159,9 @@ public enum PageFilterError: Error, Equatable, CustomStringConvertible {
             "implausible VMCOREINFO value: \(what)"
         case .noVmemmap:
             "the system kernel's VMCOREINFO has no SYMBOL(vmemmap), and no section of SYMBOL(mem_section) gives it: kjump filters pages only on kernels built with CONFIG_SPARSEMEM_VMEMMAP"
-        case let .memMapUnreadable(pfn, count, reason):
-            "cannot read the struct pages of \(count) page frames from PFN \(HexText.number(pfn)): \(reason)"
+        case let .memMapUnreadable(pfn, count, physical, cause):
+            "cannot read the struct pages of \(count) page frames from PFN \(HexText.number(pfn)): "
+                + (physical.map { "physical \(HexText.number($0)): " } ?? "") + cause.description
         }
     }
 }

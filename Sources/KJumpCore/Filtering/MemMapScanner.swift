@@ -112,7 +112,7 @@ public struct MemMapScanner {
         do {
             extents = try addressSpace.extents(virtualAddress: start, count: total)
         } catch {
-            throw PageFilterError.memMapUnreadable(firstPFN: firstPFN, pageCount: count, reason: error.description)
+            throw PageFilterError.memMapUnreadable(firstPFN: firstPFN, pageCount: count, physicalAddress: nil, cause: UnderlyingError(error))
         }
         if extents.count == 1, let physical = extents[0].physicalAddress {
             return (try readPhysical(physical, count: total, firstPFN: firstPFN, pages: count), [])
@@ -136,8 +136,8 @@ public struct MemMapScanner {
         do {
             return try addressSpace.memory.read(physicalAddress: physical, count: count)
         } catch {
-            throw PageFilterError.memMapUnreadable(firstPFN: firstPFN, pageCount: pages,
-                                                   reason: "physical \(HexText.number(physical)): \(error)")
+            throw PageFilterError.memMapUnreadable(firstPFN: firstPFN, pageCount: pages, physicalAddress: physical,
+                                                   cause: UnderlyingError(error))
         }
     }
 }

@@ -85,7 +85,7 @@ public enum ImageWriterError: Error, Equatable, CustomStringConvertible {
     /// `finish` was already called.
     case finished
     /// An earlier call failed; the image is incomplete and the writer refuses further work.
-    case failed(WriterFailure)
+    case failed(UnderlyingError)
     /// `abandon(reason:)` gave the image up.
     case abandoned(reason: String)
     /// The target is full: the image (frames, index and trailer, and the

@@ -84,6 +84,7 @@ public struct ImageFrameHeader: Sendable, Equatable {
 /// One thread's compression and decompression state (lz4's hash table,
 /// zstd's contexts), reused from frame to frame. Not thread-safe: each
 /// worker of a pipeline owns one and uses it on its own serial queue only.
+/// `@unchecked Sendable`: see docs/ARCHITECTURE.md, Threads.
 final class ImageFrameCodec: @unchecked Sendable {
     private var lz4State: UnsafeMutableRawPointer?
     private var zstdCompression: OpaquePointer?

@@ -127,24 +127,23 @@ struct ImageFramePlacement: Sendable, Equatable {
 
 /// One restoring worker's state: its codec, its frame buffer and its writer.
 /// Used from its worker's serial queue only.
+/// `@unchecked Sendable`: see docs/ARCHITECTURE.md, Threads.
 final class ImageRestoreWorker: @unchecked Sendable {
     let codec = ImageFrameCodec()
     let writer: any PhysicalPageWriter
-    private let buffer: UnsafeMutableRawBufferPointer
+    private let buffer: AlignedBytes
 
     init(writer: any PhysicalPageWriter, frameBytes: Int) {
         self.writer = writer
-        buffer = .allocate(byteCount: max(frameBytes, 1), alignment: 4096)
+        buffer = AlignedBytes(count: frameBytes)
     }
-
-    deinit { buffer.deallocate() }
 
     /// Checks and decompresses one frame, writes its zero runs and pages; returns the bytes written.
     func restore(frame number: Int, entry: ImageFrameEntry, bytes: ArraySlice<UInt8>, pageSize: Int,
                  placement: ImageFramePlacement) throws -> UInt64 {
         var written = try writeZeroRuns(placement.zeroRuns)
         try ImageReader.withCheckedPages(frame: number, entry: entry, bytes: bytes, pageSize: pageSize,
-                                         codec: codec, buffer: buffer) { pages in
+                                         codec: codec, buffer: buffer.bytes) { pages in
             for piece in placement.pieces {
                 try writer.write(UnsafeRawBufferPointer(rebasing: pages[piece.offset..<piece.offset + piece.bytes]), at: piece.address)
                 written += UInt64(piece.bytes)

@@ -90,7 +90,7 @@ public final class ImageWriter: FailsForGood {
     private let pagesPerFrame: Int
     private var finished = false
     /// The first failure; the image is incomplete after it.
-    var failure: WriterFailure?
+    var failure: UnderlyingError?
     /// Extents and frames recorded so far: the index's size in entries (the frame being filled not counted).
     public var indexEntryCount: Int { spilledExtents + extents.count + spilledFrames + frames.count }
     /// Index entries not yet spilled (all of them without `Options.indexSpill`); the last extent may still grow.
@@ -109,7 +109,7 @@ public final class ImageWriter: FailsForGood {
     private var spareJobs: [FrameJob] = []
     private var framesStarted: UInt64 = 0
     private let pipeline: OrderedWorkPipeline<ImageFrameCodec, FrameJob>
-    private let writeBuffer: UnsafeMutableRawBufferPointer
+    private let writeBuffer: AlignedBytes
     private var writeBufferUsed = 0
     private var writeBufferOffset: UInt64
     /// Set once a frame did not fit `options.capacity`: the data pages stored until then.
@@ -142,8 +142,8 @@ public final class ImageWriter: FailsForGood {
         pagesPerFrame = header.frameInputBytes / header.pageSize
         pipeline = OrderedWorkPipeline(workers: options.workers, capacity: options.maxFramesInFlight,
                                        label: "kjump.image.compress") { ImageFrameCodec() }
-        writeBuffer = .allocate(byteCount: options.writeChunkBytes + FrameJob.outputCapacity(inputBytes: header.frameInputBytes),
-                                alignment: ImageFormat.blockSize)
+        writeBuffer = AlignedBytes(count: options.writeChunkBytes + FrameJob.outputCapacity(inputBytes: header.frameInputBytes),
+                                   alignment: ImageFormat.blockSize)
         writeBufferOffset = framesOffset
         spillLow = indexSpill?.end ?? .max
         chain = ImageChainChecksum(headerChecksum: headerChecksum)
@@ -164,7 +164,6 @@ public final class ImageWriter: FailsForGood {
 
     deinit {
         pipeline.discardAll()
-        writeBuffer.deallocate()
     }
 
     /// Appends data pages: `pages` holds whole pages for the physical
@@ -192,8 +191,8 @@ public final class ImageWriter: FailsForGood {
             while done < count {
                 let job = current ?? startFrame(address: address + UInt64(done * pageSize))
                 let take = min(pagesPerFrame - job.pageCount, count - done)
-                (job.input.baseAddress! + job.pageCount * pageSize)
-                    .copyMemory(from: pages.baseAddress! + done * pageSize, byteCount: take * pageSize)
+                job.input.copy(from: UnsafeRawBufferPointer(rebasing: pages[done * pageSize..<(done + take) * pageSize]),
+                               to: job.pageCount * pageSize)
                 job.pageCount += take
                 done += take
                 dataPages += UInt64(take)
@@ -265,7 +264,7 @@ public final class ImageWriter: FailsForGood {
     public func abandon(reason: String) throws {
         if finished { throw ImageWriterError.finished }
         pipeline.discardAll()
-        failure = WriterFailure(ImageWriterError.abandoned(reason: reason))
+        failure = UnderlyingError(ImageWriterError.abandoned(reason: reason))
         let state = ImageStateBlock(state: .writing, imageID: header.imageID, headerChecksum: headerChecksum,
                                     imageLength: 0, startedAt: header.createdAt, failure: reason)
         try writeAligned(state.encoded(), at: ImageStateBlock.offset)
@@ -361,7 +360,7 @@ public final class ImageWriter: FailsForGood {
         chain.add(entry)
         storedBytes += UInt64(entry.storedSize)
         if entry.codec == .none { rawFrames += 1 }
-        (writeBuffer.baseAddress! + writeBufferUsed).copyMemory(from: job.output.baseAddress!, byteCount: job.lengthOnDisk)
+        writeBuffer.copy(from: job.output.readable(0..<job.lengthOnDisk), to: writeBufferUsed)
         writeBufferUsed += job.lengthOnDisk
         spareJobs.append(job)
         if writeBufferUsed >= options.writeChunkBytes { try flush() }
@@ -413,22 +412,20 @@ public final class ImageWriter: FailsForGood {
         /// zero-padded, when `final`) and moves the rest to its start.
         func emitChunk(final: Bool = false) throws {
             let whole = final ? ImageFormat.roundUp(writeBufferUsed) : writeBufferUsed / block * block
-            if final {
-                (writeBuffer.baseAddress! + writeBufferUsed).initializeMemory(as: UInt8.self, repeating: 0, count: whole - writeBufferUsed)
-            }
+            if final { writeBuffer.zero(writeBufferUsed..<whole) }
             guard whole > 0 else { return }
-            try sink.write(UnsafeRawBufferPointer(rebasing: writeBuffer[0..<whole]), at: position)
+            try sink.write(writeBuffer.readable(0..<whole), at: position)
             bytesWritten += UInt64(whole)
             position += UInt64(whole)
             let rest = max(writeBufferUsed - whole, 0)
-            if rest > 0 { writeBuffer.baseAddress!.copyMemory(from: writeBuffer.baseAddress! + whole, byteCount: rest) }
+            writeBuffer.move(whole..<whole + rest, to: 0)
             writeBufferUsed = rest
         }
         /// Appends `out`'s bytes to the write buffer (the frames are all written: it is free) and the checksum.
         func take() throws {
             out.bytes.withUnsafeBytes { raw in
                 checksum.update(raw)
-                (writeBuffer.baseAddress! + writeBufferUsed).copyMemory(from: raw.baseAddress!, byteCount: raw.count)
+                writeBuffer.copy(from: raw, to: writeBufferUsed)
             }
             writeBufferUsed += out.count
             out.removeAll()
@@ -486,7 +483,7 @@ public final class ImageWriter: FailsForGood {
             throw ImageWriterError.noRoom(neededBytes: end + (indexSpill.map { $0.end - spillLow } ?? 0),
                                           capacity: indexSpill?.end ?? end)
         }
-        try sink.write(UnsafeRawBufferPointer(rebasing: writeBuffer[0..<writeBufferUsed]), at: writeBufferOffset)
+        try sink.write(writeBuffer.readable(0..<writeBufferUsed), at: writeBufferOffset)
         bytesWritten += UInt64(writeBufferUsed)
         writeBufferOffset += UInt64(writeBufferUsed)
         writeBufferUsed = 0
@@ -495,10 +492,9 @@ public final class ImageWriter: FailsForGood {
     /// Writes `bytes` (a multiple of 4096) from 4 KiB-aligned memory.
     private func writeAligned(_ bytes: [UInt8], at offset: UInt64) throws {
         precondition(bytes.count % ImageFormat.blockSize == 0)
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: ImageFormat.blockSize)
-        defer { buffer.deallocate() }
-        buffer.copyBytes(from: bytes)
-        try sink.write(UnsafeRawBufferPointer(buffer), at: offset)
+        let buffer = AlignedBytes(count: bytes.count, alignment: ImageFormat.blockSize)
+        bytes.withUnsafeBytes { buffer.copy(from: $0, to: 0) }
+        try sink.write(buffer.readable(0..<bytes.count), at: offset)
         bytesWritten += UInt64(bytes.count)
     }
 }
@@ -545,9 +541,10 @@ struct KeptExtents {
 /// header, payload, zero padding), then copied to the write buffer.
 /// Buffers are reused from frame to frame. Only one thread touches a job
 /// at a time; the pipeline's semaphores order the hand-overs.
+/// `@unchecked Sendable`: see docs/ARCHITECTURE.md, Threads.
 final class FrameJob: @unchecked Sendable {
-    let input: UnsafeMutableRawBufferPointer
-    let output: UnsafeMutableRawBufferPointer
+    let input: AlignedBytes
+    let output: AlignedBytes
     var pageCount = 0
     private(set) var number: UInt64 = 0
     private(set) var firstPage: UInt64 = 0
@@ -563,13 +560,8 @@ final class FrameJob: @unchecked Sendable {
     }
 
     init(inputBytes: Int) {
-        input = .allocate(byteCount: inputBytes, alignment: ImageFormat.blockSize)
-        output = .allocate(byteCount: Self.outputCapacity(inputBytes: inputBytes), alignment: ImageFormat.blockSize)
-    }
-
-    deinit {
-        input.deallocate()
-        output.deallocate()
+        input = AlignedBytes(count: inputBytes, alignment: ImageFormat.blockSize)
+        output = AlignedBytes(count: Self.outputCapacity(inputBytes: inputBytes), alignment: ImageFormat.blockSize)
     }
 
     func reset(number: UInt64, firstPage: UInt64, physicalAddress: UInt64) {
@@ -590,10 +582,10 @@ final class FrameJob: @unchecked Sendable {
     /// compress is stored raw without trying the whole.
     func encode(codec: ImageFrameCodec, compression: ImageCompression, level: Int32, pageSize: Int) throws {
         let size = pageCount * pageSize
-        let pages = UnsafeRawBufferPointer(rebasing: input[0..<size])
+        let pages = input.readable(0..<size)
         let payloadStart = ImageFrameHeader.size
         let limit = size - size / 32
-        let payload = UnsafeMutableRawBufferPointer(rebasing: output[payloadStart..<payloadStart + limit])
+        let payload = output[payloadStart..<payloadStart + limit]
         var compressed: Int?
         if compression != .none,
            try ImageCompressibilityProbe.samplesCompress(pages, pageSize: pageSize, scratch: payload, codec: codec,
@@ -605,19 +597,18 @@ final class FrameJob: @unchecked Sendable {
         let storedChecksum: UInt64
         if let compressed {
             stored = compressed
-            storedChecksum = ImageChecksum.xxh3(UnsafeRawBufferPointer(rebasing: output[payloadStart..<payloadStart + stored]))
+            storedChecksum = ImageChecksum.xxh3(output.readable(payloadStart..<payloadStart + stored))
         } else {
             // Raw: the payload is the pages, so its checksum is theirs.
-            (output.baseAddress! + payloadStart).copyMemory(from: pages.baseAddress!, byteCount: size)
+            output.copy(from: pages, to: payloadStart)
             stored = size
             storedChecksum = checksum
         }
         header = ImageFrameHeader(codec: compressed == nil ? .none : compression, number: number, firstPage: firstPage,
                                   physicalAddress: physicalAddress, pageCount: pageCount, uncompressedSize: size,
                                   storedSize: stored, uncompressedChecksum: checksum, storedChecksum: storedChecksum)
-        header.store(into: output)
+        header.store(into: output.bytes)
         lengthOnDisk = ImageFormat.roundUp(payloadStart + stored)
-        (output.baseAddress! + payloadStart + stored).initializeMemory(as: UInt8.self, repeating: 0,
-                                                                        count: lengthOnDisk - payloadStart - stored)
+        output.zero(payloadStart + stored..<lengthOnDisk)
     }
 }

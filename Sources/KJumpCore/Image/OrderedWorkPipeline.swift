@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 
 /// Runs jobs on a fixed set of workers and hands their results back in
 /// submission order, with a bounded number in flight: the engine under the
@@ -10,13 +11,13 @@ import Dispatch
 /// runs synchronously inside `submit`, on the caller's thread.
 ///
 /// The pipeline itself is used from one thread (the caller's); only the
-/// job closures run elsewhere. A job's result is published through its
-/// slot's semaphore, which orders the worker's writes before the caller's
-/// reads.
+/// job closures run elsewhere. A job's result is published in its slot
+/// (under a mutex, so the compiler checks the hand-over) and announced by
+/// the slot's semaphore.
 final class OrderedWorkPipeline<Context: AnyObject & Sendable, Output: Sendable> {
-    private final class Slot: @unchecked Sendable {
+    private final class Slot: Sendable {
         let done = DispatchSemaphore(value: 0)
-        var result: Result<Output, any Error>?
+        let result = Mutex<Result<Output, any Error>?>(nil)
     }
 
     /// The most jobs submitted and not yet taken.
@@ -54,13 +55,15 @@ final class OrderedWorkPipeline<Context: AnyObject & Sendable, Output: Sendable>
         let number = submitted
         submitted += 1
         if queues.isEmpty {
-            slot.result = Result { try work(contexts[0]) }
+            let result = Result { try work(contexts[0]) }
+            slot.result.withLock { $0 = result }
             slot.done.signal()
             return
         }
         let context = contexts[number % queues.count]
         queues[number % queues.count].async {
-            slot.result = Result { try work(context) }
+            let result = Result { try work(context) }
+            slot.result.withLock { $0 = result }
             slot.done.signal()
         }
     }
@@ -84,10 +87,9 @@ final class OrderedWorkPipeline<Context: AnyObject & Sendable, Output: Sendable>
     }
 
     private func popHead() -> Result<Output, any Error> {
-        let result = slots[head].result!
         // Taken slots stay in `slots` until a batch is removed: they must not
         // keep their results (frames of up to a few MiB each) alive.
-        slots[head].result = nil
+        let result = slots[head].result.withLock { $0.take() }!
         head += 1
         if head >= 64, head * 2 >= slots.count {
             slots.removeFirst(head)

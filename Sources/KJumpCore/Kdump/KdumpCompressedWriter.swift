@@ -59,7 +59,7 @@ public final class KdumpCompressedWriter: FailsForGood {
     private var summary = Summary()
     private var finished = false
     /// The first failure; the file is incomplete after it.
-    var failure: WriterFailure?
+    var failure: UnderlyingError?
 
     /// Writes everything before the page descriptors. Throws the sink's errors.
     public init(layout: KdumpCompressedLayout, sink: any KdumpSink, codec: KdumpPageCodec, options: Options = Options()) throws {
@@ -260,6 +260,7 @@ struct KdumpBatchEntry: Sendable {
 }
 
 /// One worker's compressor and scratch buffer.
+/// `@unchecked Sendable`: see docs/ARCHITECTURE.md, Threads.
 final class KdumpCompressionWorker: @unchecked Sendable {
     private let compressor: (any KdumpPageCompressor)?
     private let pageSize: Int

@@ -9,7 +9,7 @@ public enum KdumpWriterError: Error, Equatable, CustomStringConvertible {
     /// A compression library failed for a reason other than incompressible data.
     case compression(String)
     /// An earlier call failed; the file is incomplete and the writer refuses more work.
-    case failedEarlier(WriterFailure)
+    case failedEarlier(UnderlyingError)
     /// `finish` was already called.
     case finished
 

@@ -10,12 +10,12 @@ public enum KernelFile {
         do {
             fd = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec])
         } catch {
-            throw KJumpLinuxError.open(path: path, errno: (error as? Errno) ?? .ioError)
+            throw KJumpLinuxError.open(path: path, errno: Errno(thrownBySystem: error))
         }
         defer { try? fd.close() }
         func read(into buffer: UnsafeMutableRawBufferPointer) throws(KJumpLinuxError) -> Int {
             do { return try fd.read(into: buffer, retryOnInterrupt: true) } catch {
-                throw KJumpLinuxError.read(path: path, errno: (error as? Errno) ?? .ioError)
+                throw KJumpLinuxError.read(path: path, errno: Errno(thrownBySystem: error))
             }
         }
         // A regular file (a bzImage of 10 MB) is read straight into one array

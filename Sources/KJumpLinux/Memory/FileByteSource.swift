@@ -13,7 +13,7 @@ import SystemPackage
 /// through the page cache runs at a tenth of the speed (measured under QEMU
 /// TCG: 212 MiB in 0.75 s buffered, 0.07 s direct) and fills H's small RAM
 /// with cache. A file whose filesystem refuses `O_DIRECT` is read buffered.
-public final class FileByteSource: ByteSource, @unchecked Sendable {
+public final class FileByteSource: ByteSource, Sendable {
     /// The path, for messages.
     public let path: String
     /// The size in bytes at open time.
@@ -22,7 +22,7 @@ public final class FileByteSource: ByteSource, @unchecked Sendable {
     public let isDirect: Bool
     private let descriptor: FileDescriptor
     /// The bounce buffer of direct reads, lent to one read at a time.
-    private let spareBuffer = Mutex<AlignedBuffer?>(nil)
+    private let spareBuffer = Mutex<AlignedBytes?>(nil)
     /// Bytes read per direct `pread`.
     private static let directChunkBytes = 4 << 20
 
@@ -35,7 +35,7 @@ public final class FileByteSource: ByteSource, @unchecked Sendable {
             do {
                 opened = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec])
             } catch {
-                throw .open(path: path, errno: (error as? Errno) ?? .ioError)
+                throw .open(path: path, errno: Errno(thrownBySystem: error))
             }
         }
         descriptor = opened!
@@ -43,7 +43,7 @@ public final class FileByteSource: ByteSource, @unchecked Sendable {
             size = UInt64(try descriptor.seek(offset: 0, from: .end))
         } catch {
             try? descriptor.close()
-            throw .read(path: path, errno: (error as? Errno) ?? .ioError)
+            throw .read(path: path, errno: Errno(thrownBySystem: error))
         }
     }
 
@@ -65,7 +65,7 @@ public final class FileByteSource: ByteSource, @unchecked Sendable {
     /// lengths) go straight into an aligned place inside the returned slice's
     /// array, without the bounce buffer's copy; anything else as `read`.
     public func readSlice(at offset: UInt64, count: Int) throws -> ArraySlice<UInt8> {
-        let alignment = AlignedBuffer.alignment
+        let alignment = DirectIO.alignment
         guard isDirect, count > 0, offset % UInt64(alignment) == 0, count % alignment == 0 else {
             return try read(at: offset, count: count)[...]
         }
@@ -113,7 +113,7 @@ public final class FileByteSource: ByteSource, @unchecked Sendable {
                 n = try descriptor.read(fromAbsoluteOffset: Int64(offset) + Int64(done),
                                         into: UnsafeMutableRawBufferPointer(rebasing: raw[done...]), retryOnInterrupt: true)
             } catch {
-                throw (error as? Errno) ?? .ioError
+                throw Errno(thrownBySystem: error)
             }
             if n == 0 { return }
             done += n
@@ -122,28 +122,28 @@ public final class FileByteSource: ByteSource, @unchecked Sendable {
 
     /// Aligned reads into the bounce buffer, each copied out from the first wanted byte.
     private func readDirect(into raw: UnsafeMutableRawBufferPointer, at offset: UInt64, done: inout Int) throws(Errno) {
-        let alignment = UInt64(AlignedBuffer.alignment)
-        let bounce = spareBuffer.withLock { $0.take() } ?? AlignedBuffer(capacity: Self.directChunkBytes)
+        let alignment = UInt64(DirectIO.alignment)
+        let bounce = spareBuffer.withLock { $0.take() } ?? AlignedBytes(count: Self.directChunkBytes, alignment: DirectIO.alignment)
         defer { spareBuffer.withLock { $0 = bounce } }
         while done < raw.count {
             let wanted = offset + UInt64(done)
             let alignedStart = wanted & ~(alignment - 1)
             let skip = Int(wanted - alignedStart)
-            let span = min(bounce.capacity, AlignedBuffer.roundUp(skip + raw.count - done))
+            let span = min(bounce.count, DirectIO.roundUp(skip + raw.count - done))
             var got = 0
             while got < span {
-                let n = pread(descriptor.rawValue, bounce.base + got, span - got, off_t(alignedStart) + off_t(got))
+                let n = pread(descriptor.rawValue, bounce[got..<span].baseAddress, span - got, off_t(alignedStart) + off_t(got))
                 if n < 0 {
                     if errno == EINTR { continue }
                     throw Errno(rawValue: errno)
                 }
                 if n == 0 { break }
                 got += n
-                if got % AlignedBuffer.alignment != 0 { break }   // the end of the device
+                if got % DirectIO.alignment != 0 { break }   // the end of the device
             }
             guard got > skip else { return }
             let take = min(got - skip, raw.count - done)
-            (raw.baseAddress! + done).copyMemory(from: bounce.base + skip, byteCount: take)
+            UnsafeMutableRawBufferPointer(rebasing: raw[done..<done + take]).copyMemory(from: bounce.readable(skip..<skip + take))
             done += take
             if got < span { return }
         }

@@ -80,12 +80,12 @@ public final class MappedByteSource: ByteSource, Sendable {
         do {
             descriptor = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec])
         } catch {
-            throw .open(path: path, errno: (error as? Errno) ?? .ioError)
+            throw .open(path: path, errno: Errno(thrownBySystem: error))
         }
         let length: Int64
         do { length = try descriptor.seek(offset: 0, from: .end) } catch {
             try? descriptor.close()
-            throw .read(path: path, errno: (error as? Errno) ?? .ioError)
+            throw .read(path: path, errno: Errno(thrownBySystem: error))
         }
         self.descriptor = descriptor
         size = UInt64(length)

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import KJumpCore
+import Synchronization
 import SystemPackage
 
 /// Writes the system kernel's pages back to physical memory from the
@@ -22,8 +23,10 @@ public final class PhysicalMemoryWriter {
     private var window: (range: PhysicalRange, base: UnsafeMutableRawPointer)?
     /// A regular file (tests) needs msync; /dev/mem maps memory itself.
     private let isRegularFile: Bool
-    /// Time spent in `write` and `zero` (mapping included).
-    public private(set) var busyNanoseconds: UInt64 = 0
+    /// Time spent in `write` and `zero` (mapping included), added on the
+    /// writer's worker thread and read by the restorer's: atomic.
+    private let busy = Atomic<UInt64>(0)
+    public var busyNanoseconds: UInt64 { busy.load(ordering: .relaxed) }
 
     /// Opens `path` (`/dev/mem`, or a regular file in tests) read-write.
     public init(path: String = "/dev/mem", allowed: [PhysicalRange], windowBytes: UInt64 = 64 << 20) throws(KJumpLinuxError) {
@@ -33,7 +36,7 @@ public final class PhysicalMemoryWriter {
         do {
             descriptor = try FileDescriptor.open(FilePath(path), .readWrite, options: [.closeOnExec])
         } catch {
-            throw .open(path: path, errno: (error as? Errno) ?? .ioError)
+            throw .open(path: path, errno: Errno(thrownBySystem: error))
         }
         isRegularFile = descriptor.isRegularFile
     }
@@ -46,7 +49,7 @@ public final class PhysicalMemoryWriter {
     /// Copies `bytes` to `physicalAddress`; the whole span must lie in one allowed range.
     public func write(_ bytes: UnsafeRawBufferPointer, at physicalAddress: UInt64) throws(KJumpLinuxError) {
         let start = Clocks.monotonicNanoseconds
-        defer { busyNanoseconds += Clocks.monotonicNanoseconds - start }
+        defer { busy.wrappingAdd(Clocks.monotonicNanoseconds - start, ordering: .relaxed) }
         try checkAllowed(physicalAddress, count: bytes.count)
         var done = 0
         while done < bytes.count {
@@ -61,7 +64,7 @@ public final class PhysicalMemoryWriter {
     /// Writes `count` zero bytes at `physicalAddress`.
     public func zero(at physicalAddress: UInt64, count: Int) throws(KJumpLinuxError) {
         let start = Clocks.monotonicNanoseconds
-        defer { busyNanoseconds += Clocks.monotonicNanoseconds - start }
+        defer { busy.wrappingAdd(Clocks.monotonicNanoseconds - start, ordering: .relaxed) }
         try checkAllowed(physicalAddress, count: count)
         var done = 0
         while done < count {

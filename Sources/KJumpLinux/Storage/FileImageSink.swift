@@ -21,7 +21,7 @@ public final class FileImageSink: ImageSink {
     public var isDirect: Bool { direct != nil }
     private let descriptor: FileDescriptor
     private let direct: FileDescriptor?
-    private var bounce: AlignedBuffer?
+    private var bounce: AlignedBytes?
 
     /// Opens `path` for writing; a regular file is created (not truncated:
     /// the writer overwrites from offset 0 and `finishTruncating` cuts the rest).
@@ -32,7 +32,7 @@ public final class FileImageSink: ImageSink {
             descriptor = try FileDescriptor.open(FilePath(path), .writeOnly, options: [.create, .closeOnExec],
                                                  permissions: [.ownerReadWrite, .groupRead])
         } catch {
-            throw .open(path: path, errno: (error as? Errno) ?? .ioError)
+            throw .open(path: path, errno: Errno(thrownBySystem: error))
         }
         do {
             self.direct = direct ? try FileDescriptor.openDirect(path, access: O_WRONLY) : nil
@@ -69,26 +69,25 @@ public final class FileImageSink: ImageSink {
 
     public func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws {
         do {
-            guard let direct, AlignedBuffer.isAligned(offset), bytes.count % AlignedBuffer.alignment == 0 else {
+            guard let direct, DirectIO.isAligned(offset), bytes.count % DirectIO.alignment == 0 else {
                 _ = try descriptor.writeAll(toAbsoluteOffset: Int64(offset), bytes)
                 return
             }
-            if AlignedBuffer.isAligned(bytes) {
+            if DirectIO.isAligned(bytes) {
                 _ = try direct.writeAll(toAbsoluteOffset: Int64(offset), bytes)
                 return
             }
-            let buffer = bounce ?? AlignedBuffer(capacity: 1 << 20)
+            let buffer = bounce ?? AlignedBytes(count: 1 << 20, alignment: DirectIO.alignment)
             bounce = buffer
             var done = 0
             while done < bytes.count {
-                let count = min(buffer.capacity, bytes.count - done)
-                buffer.base.copyMemory(from: bytes.baseAddress! + done, byteCount: count)
-                _ = try direct.writeAll(toAbsoluteOffset: Int64(offset) + Int64(done),
-                                        UnsafeRawBufferPointer(start: buffer.base, count: count))
+                let count = min(buffer.count, bytes.count - done)
+                buffer.copy(from: UnsafeRawBufferPointer(rebasing: bytes[done..<done + count]), to: 0)
+                _ = try direct.writeAll(toAbsoluteOffset: Int64(offset) + Int64(done), buffer.readable(0..<count))
                 done += count
             }
         } catch {
-            throw KJumpLinuxError.write(path: path, errno: (error as? Errno) ?? .ioError)
+            throw KJumpLinuxError.write(path: path, errno: Errno(thrownBySystem: error))
         }
     }
 
@@ -101,7 +100,7 @@ public final class FileImageSink: ImageSink {
     public func truncateRegularFile(to length: UInt64) throws(KJumpLinuxError) {
         guard descriptor.isRegularFile else { return }
         do { try descriptor.resize(to: Int64(length), retryOnInterrupt: true) } catch {
-            throw .write(path: path, errno: (error as? Errno) ?? .ioError)
+            throw .write(path: path, errno: Errno(thrownBySystem: error))
         }
     }
 }

@@ -13,7 +13,7 @@ public enum OutputFile {
             fd = try FileDescriptor.open(FilePath(path), .writeOnly, options: [.create, .closeOnExec],
                                          permissions: [.ownerReadWrite, .groupRead, .otherRead])
         } catch {
-            throw .open(path: path, errno: (error as? Errno) ?? .ioError)
+            throw .open(path: path, errno: Errno(thrownBySystem: error))
         }
         defer { try? fd.close() }
         do {
@@ -22,7 +22,7 @@ public enum OutputFile {
                 try fd.resize(to: Int64(bytes.count), retryOnInterrupt: true)
             }
         } catch {
-            throw .write(path: path, errno: (error as? Errno) ?? .ioError)
+            throw .write(path: path, errno: Errno(thrownBySystem: error))
         }
         if fsync(fd.rawValue) != 0 { throw .write(path: path, errno: Errno(rawValue: errno)) }
     }

@@ -47,7 +47,7 @@ public enum ResumeFile {
             descriptor = try FileDescriptor.open(FilePath(path), .readWrite, options: [.create, .closeOnExec],
                                                  permissions: [.ownerReadWrite])
         } catch {
-            throw .open(path: path, errno: (error as? Errno) ?? .ioError)
+            throw .open(path: path, errno: Errno(thrownBySystem: error))
         }
         defer { try? descriptor.close() }
         var status = stat()
@@ -71,7 +71,7 @@ public enum ResumeFile {
             guard needed <= available else { throw .noSpace(path: path, neededBytes: needed, availableBytes: available) }
         }
         do { try descriptor.resize(to: 0, retryOnInterrupt: true) } catch {
-            throw .write(path: path, errno: (error as? Errno) ?? .ioError)
+            throw .write(path: path, errno: Errno(thrownBySystem: error))
         }
         // Written in full, so that every extent is allocated and initialised.
         let chunk = [UInt8](repeating: 0, count: 4 << 20)
@@ -83,7 +83,7 @@ public enum ResumeFile {
                     try descriptor.writeAll(toAbsoluteOffset: Int64(written), UnsafeRawBufferPointer(rebasing: $0[0..<count]))
                 }
             } catch {
-                throw .write(path: path, errno: (error as? Errno) ?? .ioError)
+                throw .write(path: path, errno: Errno(thrownBySystem: error))
             }
             written += UInt64(count)
             progress?.update(written)
@@ -93,7 +93,7 @@ public enum ResumeFile {
         let location = try locateExtents(descriptor, path: path, size: size, device: status.st_dev)
         let block = location.map.encoded()
         do { _ = try block.withUnsafeBytes { try descriptor.writeAll(toAbsoluteOffset: 0, $0) } } catch {
-            throw .write(path: path, errno: (error as? Errno) ?? .ioError)
+            throw .write(path: path, errno: Errno(thrownBySystem: error))
         }
         guard fsync(descriptor.rawValue) == 0 else { throw .write(path: path, errno: Errno(rawValue: errno)) }
         return location
@@ -104,7 +104,7 @@ public enum ResumeFile {
     public static func locate(path: String) throws(KJumpLinuxError) -> Location {
         let descriptor: FileDescriptor
         do { descriptor = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec]) } catch {
-            throw .open(path: path, errno: (error as? Errno) ?? .ioError)
+            throw .open(path: path, errno: Errno(thrownBySystem: error))
         }
         defer { try? descriptor.close() }
         var status = stat()

@@ -1,7 +1,9 @@
-/// The first error a writer met, kept as it was thrown. After it the output
-/// is incomplete, so the writer refuses every later call with this failure
-/// (`ImageWriterError.failed`, `KdumpWriterError.failedEarlier`).
-public struct WriterFailure: Error, Sendable, Equatable, CustomStringConvertible {
+/// The error that caused another, kept as it was thrown (not as its text),
+/// so that whoever catches the outer error can still ask for the cause:
+/// a writer's first failure (`ImageWriterError.failed`,
+/// `KdumpWriterError.failedEarlier`), a read of `mem_map` that failed
+/// (`PageFilterError.memMapUnreadable`).
+public struct UnderlyingError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The error as thrown: a sink's `Errno`, a codec's error, a refused run.
     public let cause: any Error
 
@@ -12,15 +14,16 @@ public struct WriterFailure: Error, Sendable, Equatable, CustomStringConvertible
     public var description: String { "\(cause)" }
 
     /// Same type of cause, same text.
-    public static func == (lhs: WriterFailure, rhs: WriterFailure) -> Bool {
+    public static func == (lhs: UnderlyingError, rhs: UnderlyingError) -> Bool {
         type(of: lhs.cause) == type(of: rhs.cause) && lhs.description == rhs.description
     }
 }
 
-/// A writer that fails for good at its first error (see `WriterFailure`).
+/// A writer that fails for good at its first error: after it the output is
+/// incomplete, so every later call is refused with that error.
 protocol FailsForGood: AnyObject {
     /// The first failure; nil while the writer works.
-    var failure: WriterFailure? { get set }
+    var failure: UnderlyingError? { get set }
     /// Drops the work in flight once the writer failed.
     func discardPending()
 }
@@ -31,7 +34,7 @@ extension FailsForGood {
         do {
             return try body()
         } catch {
-            failure = WriterFailure(error)
+            failure = UnderlyingError(error)
             discardPending()
             throw error
         }
