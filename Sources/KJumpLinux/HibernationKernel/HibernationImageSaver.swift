@@ -41,75 +41,114 @@ public struct HibernationImageSaver {
         // What H has before this program allocates anything: what the restorer will have at resume.
         let availableAtStart = try HibernationKernelMemory.availableBytes()
         let memory = try SystemKernelMemory.open(vmcore: vmcore, context: context)
-        guard let note = memory.core.note(named: KJumpNote.name).map({ KJumpNote(descriptor: $0.descriptor) }),
-              let firmware = note.firmwareMemoryMap else {
-            throw HibernationError.noKJumpNote
-        }
-        // A's VMCOREINFO, read as A sees it (it usually lies inside R).
-        let noteBytes = try memory.regionAware.read(physicalAddress: context.vmcoreinfo.start, count: Int(context.vmcoreinfo.size))
-        let notes = try ElfNote.parseSegment(noteBytes, at: context.vmcoreinfo.start, inPhysicalMemory: true)
-        guard let vmcoreinfoNote = notes.first(where: { $0.name == VmcoreInfo.noteName }),
-              let info = VmcoreInfo(notes: [vmcoreinfoNote]) else { throw HibernationError.noVmcoreinfo }
-
+        let system = try Self.describe(memory, context: context)
         let ranges = memory.outsideRegion.ranges.compactMap { $0.wholePages() }
         progress?.total = ranges.reduce(0) { $0 + $1.size }
-        let space = try KernelAddressSpace(vmcoreInfo: info, memory: memory.regionAware)
-        let scanner = try MemMapScanner(vmcoreInfo: info, addressSpace: space)
+        let scanner = try MemMapScanner(vmcoreInfo: system.vmcoreinfo,
+                                        addressSpace: try KernelAddressSpace(vmcoreInfo: system.vmcoreinfo, memory: memory.regionAware))
         // R first (bounded by R): the backup pages of A's free pages in R are left out too.
-        let regionClassification = try scanner.classify(ramRanges: context.region.ranges)
-        let backupsOfFreePages = HibernationImageSaver.excludedPages(classification: regionClassification,
-                                                                     region: context.region,
-                                                                     backupPage: memory.regionAware.backupPage(of:))
+        let backupsOfFreePages = Self.excludedPages(classification: try scanner.classify(ramRanges: context.region.ranges),
+                                                    region: context.region, backupPage: memory.regionAware.backupPage(of:))
         let classified = Clocks.now()
-        let restorer = RestorerCommandLine(region: context.region, firmwareMemoryMap: firmware,
-                                           extra: ["kjump.role=resume"] + target.commandLineWords)
-        let header = ImageHeader(
-            imageID: ImageID(bytes: SystemRandom.bytes(16)), kind: .hibernation, createdAt: Int64(time(nil)),
-            compression: compression,
-            systemKernel: SystemKernelIdentity(osRelease: info.osRelease ?? "unknown", vmcoreinfo: vmcoreinfoNote.descriptor),
-            reentryPoint: context.reentryPoint, hibernationRegion: context.region, firmwareMemoryMap: firmware,
-            resumeCommandLine: restorer.text,
-            notes: [ImageNote(key: "filesystems", value: note.fields["filesystems"] ?? ""),
-                    // Which `kjump hibernate` this is: it trusts a failure left here only from its own attempt.
-                    ImageNote(key: "attempt", value: note.fields["attempt"] ?? ""),
-                    .vmcoreinfo(descriptor: vmcoreinfoNote.descriptor)])
-        // No capacity: an image that does not fit is a write error, never a partial (unresumable) image.
-        let sink = try target.openImageSink()
-        let budget = ImageMemoryBudget.forWriting(
-            availableBytes: try HibernationKernelMemory.availableBytes(), processors: ImageWriter.Options.defaultWorkers,
-            frameInputBytes: header.frameInputBytes, writeChunkBytes: 4 << 20)
-        // The index waits at the target's end while the frames are written: H's memory does not grow with A's.
-        let targetBytes = try target.openImageSource()
-        let writer = try ImageWriter(header: header, sink: sink,
-                                     options: .init(workers: budget.workers, maxFramesInFlight: budget.maxFramesInFlight),
-                                     indexSpill: ImageIndexSpill(source: targetBytes, end: targetBytes.size))
-        let statistics: ImageSaver.Statistics
-        let summary: ImageSummary
-        do {
+        let header = Self.header(system, context: context, target: target, compression: compression,
+                                 imageID: ImageID(bytes: SystemRandom.bytes(16)), createdAt: Int64(time(nil)))
+        let writer = try openWriter(header)
+        let (statistics, summary) = try Self.commitOrAbandon(writer, committedAt: { Int64(time(nil)) }) {
             // The rest of A's RAM: mem_map classified and pages saved in one pass, chunk by chunk.
-            (statistics, _) = try ImageSaver(recordZeroPages: true)
+            let (statistics, _) = try ImageSaver(recordZeroPages: true)
                 .save(memory: memory.outsideRegion, ranges: ranges, filteredBy: scanner, level: [.free],
                       alsoExcluded: backupsOfFreePages, into: writer, clock: { Clocks.now().monotonic }) {
                     progress?.update($0)
                 }
-            // Never commit an image the restorer would refuse: the hibernated system would be lost at resume.
-            if let shortfall = ImageMemoryBudget.resumeShortfall(
-                availableAtStart: availableAtStart, frameInputBytes: header.frameInputBytes,
-                readChunkBytes: ImageReader.Options().readChunkBytes) {
-                throw HibernationError.wouldNotResume(availableBytes: availableAtStart, neededBytes: availableAtStart + shortfall,
-                                                      regionBytes: context.region.ranges.reduce(0) { $0 + $1.size })
-            }
-            summary = try writer.finish(committedAt: Int64(time(nil)))
-        } catch {
-            // Say why on the target itself: the system kernel reads it after H jumps back.
-            try? writer.abandon(reason: "\(error)")
-            throw error
+            try checkResumable(availableAtStart: availableAtStart, frameInputBytes: header.frameInputBytes)
+            return statistics
         }
         progress?.finish()
         return Result(statistics: statistics, summary: summary,
                       seconds: Double(Clocks.now().monotonic - start.monotonic) / 1e9,
                       availableBytes: availableAtStart, vmcoreMappings: memory.mapped?.mappingStatistics ?? (0, 0),
                       classifySeconds: Double(classified.monotonic - start.monotonic + statistics.classifyNanoseconds) / 1e9)
+    }
+
+    /// What the saver must know of the frozen system kernel: kjump's note
+    /// (the firmware memory map, the mounted filesystems, the attempt) and
+    /// A's VMCOREINFO.
+    struct SystemKernelDescription {
+        var note: KJumpNote
+        var firmwareMemoryMap: [E820Entry]
+        var vmcoreinfoNote: ElfNote
+        var vmcoreinfo: VmcoreInfo
+    }
+
+    /// Reads kjump's note from the ELF core and A's VMCOREINFO as A sees it (it usually lies inside R).
+    static func describe(_ memory: SystemKernelMemory, context: HibernationKernelContext) throws -> SystemKernelDescription {
+        guard let note = memory.core.note(named: KJumpNote.name).map({ KJumpNote(descriptor: $0.descriptor) }),
+              let firmware = note.firmwareMemoryMap else {
+            throw HibernationError.noKJumpNote
+        }
+        let noteBytes = try memory.regionAware.read(physicalAddress: context.vmcoreinfo.start, count: Int(context.vmcoreinfo.size))
+        let notes = try ElfNote.parseSegment(noteBytes, at: context.vmcoreinfo.start, inPhysicalMemory: true)
+        guard let vmcoreinfoNote = notes.first(where: { $0.name == VmcoreInfo.noteName }),
+              let info = VmcoreInfo(notes: [vmcoreinfoNote]) else { throw HibernationError.noVmcoreinfo }
+        return SystemKernelDescription(note: note, firmwareMemoryMap: firmware, vmcoreinfoNote: vmcoreinfoNote, vmcoreinfo: info)
+    }
+
+    /// The image's header: which kernel, where to re-enter it, R, the
+    /// firmware map, the restorer's command line, and the notes the system
+    /// kernel and the restorer check (filesystems, attempt, VMCOREINFO).
+    static func header(_ system: SystemKernelDescription, context: HibernationKernelContext, target: ResumeTarget,
+                       compression: ImageCompression, imageID: ImageID, createdAt: Int64) -> ImageHeader {
+        let restorer = RestorerCommandLine(region: context.region, firmwareMemoryMap: system.firmwareMemoryMap,
+                                           extra: ["kjump.role=resume"] + target.commandLineWords)
+        return ImageHeader(
+            imageID: imageID, kind: .hibernation, createdAt: createdAt, compression: compression,
+            systemKernel: SystemKernelIdentity(osRelease: system.vmcoreinfo.osRelease ?? "unknown",
+                                               vmcoreinfo: system.vmcoreinfoNote.descriptor),
+            reentryPoint: context.reentryPoint, hibernationRegion: context.region, firmwareMemoryMap: system.firmwareMemoryMap,
+            resumeCommandLine: restorer.text,
+            notes: [ImageNote(key: "filesystems", value: system.note.fields["filesystems"] ?? ""),
+                    // Which `kjump hibernate` this is: it trusts a failure left here only from its own attempt.
+                    ImageNote(key: "attempt", value: system.note.fields["attempt"] ?? ""),
+                    .vmcoreinfo(descriptor: system.vmcoreinfoNote.descriptor)])
+    }
+
+    /// The writer on the target, sized to H's memory. No capacity: an image
+    /// that does not fit is a write error, never a partial (unresumable)
+    /// image. The index waits at the target's end while the frames are
+    /// written, so H's memory does not grow with A's.
+    private func openWriter(_ header: ImageHeader) throws -> ImageWriter {
+        let sink = try target.openImageSink()
+        let budget = ImageMemoryBudget.forWriting(
+            availableBytes: try HibernationKernelMemory.availableBytes(), processors: ImageWriter.Options.defaultWorkers,
+            frameInputBytes: header.frameInputBytes, writeChunkBytes: 4 << 20)
+        let targetBytes = try target.openImageSource()
+        return try ImageWriter(header: header, sink: sink,
+                               options: .init(workers: budget.workers, maxFramesInFlight: budget.maxFramesInFlight),
+                               indexSpill: ImageIndexSpill(source: targetBytes, end: targetBytes.size))
+    }
+
+    /// Never commit an image the restorer would refuse: the hibernated system would be lost at resume.
+    private func checkResumable(availableAtStart: UInt64, frameInputBytes: Int) throws(HibernationError) {
+        guard let shortfall = ImageMemoryBudget.resumeShortfall(
+            availableAtStart: availableAtStart, frameInputBytes: frameInputBytes,
+            readChunkBytes: ImageReader.Options().readChunkBytes) else { return }
+        throw .wouldNotResume(availableBytes: availableAtStart, neededBytes: availableAtStart + shortfall,
+                              regionBytes: context.region.ranges.reduce(0) { $0 + $1.size })
+    }
+
+    /// Runs `save` and commits the image; when `save` (or the commit) throws,
+    /// gives the image up with the error's text on the target itself (the
+    /// system kernel reads it there after H jumps back; it is stored as text
+    /// because it outlives this process) and rethrows.
+    static func commitOrAbandon<T>(_ writer: ImageWriter, committedAt: () -> Int64,
+                                   _ save: () throws -> T) throws -> (T, ImageSummary) {
+        do {
+            let saved = try save()
+            return (saved, try writer.finish(committedAt: committedAt()))
+        } catch {
+            try? writer.abandon(reason: "\(error)")
+            throw error
+        }
     }
 }
 
