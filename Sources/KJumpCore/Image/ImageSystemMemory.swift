@@ -73,7 +73,7 @@ public final class ImageSystemMemory: PhysicalMemory {
         self.region = region
         let reentryPoint = reader.header.reentryPoint
         guard reentryPoint != 0, !region.isEmpty else {
-            throw .noBackupList(region: region, reason: "the image records no re-entry point and H region")
+            throw .noBackupList(region: region, reason: "the image records no re-entry point or no H region")
         }
         let pairs: [KexecPagePair]
         do {
