@@ -39,7 +39,7 @@ struct InspectCommand: ParsableCommand {
         guard let text = reader.header.note(ImageNote.vmcoreinfoKey) else { return "unknown (the image has no VMCOREINFO)" }
         do {
             let info = VmcoreInfo(text: text)
-            let space = try KernelAddressSpace(vmcoreInfo: info, memory: ImagePhysicalMemory(reader: reader))
+            let space = try KernelAddressSpace(vmcoreInfo: info, memory: try ImageSystemMemory(reader: reader))
             let log = try KernelLogReader(vmcoreInfo: info, addressSpace: space).read()
             return PanicReport(records: log.records)?.description ?? "none in the kernel log (a dump taken without a panic)"
         } catch {

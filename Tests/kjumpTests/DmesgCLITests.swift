@@ -29,6 +29,35 @@ import Testing
         #expect(!result.stdout.contains("**"))
     }
 
+    static let hibernationFixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../KJumpCoreTests/Fixtures/hibernation-6.12-dmesg.kjimg").standardized.path
+
+    /// One kind of image: a hibernation image (pages cut from one of `lab/run
+    /// hibernate`) reads as a crash dump does, and so does its ELF export.
+    @Test func printsTheLogOfAHibernationImageAndOfItsElfExport() throws {
+        let result = try KJumpBinary.run(["dmesg", Self.hibernationFixture])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.first?.hasPrefix("[    0.000000] Linux version 6.12.118 (") == true)
+        #expect(lines.count > 200)
+        #expect(!result.stdout.contains("**"))
+
+        let elf = FileManager.default.temporaryDirectory.appendingPathComponent("kjump-hibernation-\(UUID().uuidString).elf").path
+        defer { try? FileManager.default.removeItem(atPath: elf) }
+        let export = try KJumpBinary.run(["export", "--elf", elf, Self.hibernationFixture])
+        #expect(export.status == 0, "\(export.stderr)")
+        #expect(export.stdout.contains("VMCOREINFO note"))
+        let fromElf = try KJumpBinary.run(["dmesg", elf])
+        #expect(fromElf.status == 0, "\(fromElf.stderr)")
+        #expect(fromElf.stdout == result.stdout)
+
+        let kdump = FileManager.default.temporaryDirectory.appendingPathComponent("kjump-hibernation-\(UUID().uuidString).kdump").path
+        defer { try? FileManager.default.removeItem(atPath: kdump) }
+        let kdumpExport = try KJumpBinary.run(["export", "--kdump", kdump, Self.hibernationFixture])
+        #expect(kdumpExport.status == 0, "\(kdumpExport.stderr)")
+        #expect(kdumpExport.stdout.contains("103 pages"))
+    }
+
     @Test func helpTeachesTheFormat() throws {
         let result = try KJumpBinary.run(["dmesg", "--help"])
         #expect(result.status == 0)

@@ -17,6 +17,35 @@ resume_boot() {
     return "$rc"
 }
 
+# check_image_readers IMAGE: the host reads a hibernation image as it reads a
+# crash dump (one kind of image): `kjump dmesg` prints the hibernated
+# system's log from its boot banner on, and `kjump export --elf` writes a
+# vmcore whose log kjump and makedumpfile read alike. Sets IMAGE_LOG_LINES.
+check_image_readers() {
+    local image=$1 release elf="$OUT/image-export.elf" text="$OUT/image-dmesg.txt"
+    release=$("$OUT/bin/kjump" inspect "$image" | sed -n 's/^kernel *\([^,]*\),.*/\1/p')
+    [ -n "$release" ] || fail "kjump inspect does not name the hibernated kernel's release ($image)"
+    "$OUT/bin/kjump" dmesg "$image" > "$text" 2> "$OUT/image-dmesg.err" \
+        || fail "kjump dmesg cannot read the hibernation image: $(head -c 400 "$OUT/image-dmesg.err")"
+    grep -q "^\[ *0\.000000\] Linux version $release (" "$text" \
+        || fail "kjump dmesg on the hibernation image does not show the guest's boot banner 'Linux version $release' ($text)"
+    grep -q '^\[ *0\.000000\] Command line: .*kjump_scenario=hibernate' "$text" \
+        || fail "kjump dmesg on the hibernation image does not show the guest's command line ($text)"
+    IMAGE_LOG_LINES=$(wc -l < "$text")
+    "$OUT/bin/kjump" export --elf "$elf" "$image" >&2 \
+        || { rm -f "$elf"; fail "kjump export --elf failed on the hibernation image"; }
+    if ! "$OUT/bin/kjump" dmesg "$elf" | cmp -s - "$text"; then
+        rm -f "$elf"; fail "kjump dmesg on the ELF export of the hibernation image differs from the image's log"
+    fi
+    rm -f "$OUT/image-export-makedumpfile-dmesg.txt"   # makedumpfile does not overwrite
+    if ! makedumpfile --dump-dmesg "$elf" "$OUT/image-export-makedumpfile-dmesg.txt" > "$OUT/image-export-makedumpfile.log" 2>&1; then
+        rm -f "$elf"; fail "makedumpfile cannot read the ELF export of the hibernation image ($OUT/image-export-makedumpfile.log)"
+    fi
+    rm -f "$elf"
+    grep -q "Linux version $release (" "$OUT/image-export-makedumpfile-dmesg.txt" \
+        || fail "the ELF export's log (makedumpfile) lacks the boot banner ($OUT/image-export-makedumpfile-dmesg.txt)"
+}
+
 scenario_main() {
     build_all || fail "building the lab artefacts failed (see $OUT/lab.log)"
 
@@ -77,6 +106,8 @@ scenario_main() {
     grep -a -q '^KJUMP-SECOND-HIBERNATE rc=0' "$r2log" || fail "the second image did not resume ($r2log)"
     tr -d '\r' < "$r2log" | grep -a -q '^WORKLOAD-OK .*continued=yes' || fail "the workload did not survive the second resume ($r2log)"
     grep -a -q '^KJUMP-SECOND-RESUME-DONE' "$r2log" || fail "the twice-resumed guest did not finish ($r2log)"
+    # The image just resumed (consumed, its pages all there) reads like a crash dump.
+    check_image_readers "$OUT/resume.img"
 
     # 4. Another new QEMU must not resume again: the image is consumed. H
     #    says so and reboots; the lab, playing the boot loader whose one-shot
@@ -119,5 +150,5 @@ scenario_main() {
     grep -a -q '^KJUMP-FILE-RESUMED' <<< "$fclean" || fail "the system resumed from the file did not finish ($flog)"
 
     pass "hibernate_s=$hibernate_s image_mib=$image_mib resume_s=$resume_s resume_file_s=${file_resume_s:-}" \
-        "h_available_mib=$save_avail/$restore_avail h_peak_mib=${save_peak:-?}/${restore_peak:-?}"
+        "h_available_mib=$save_avail/$restore_avail h_peak_mib=${save_peak:-?}/${restore_peak:-?} image_log_lines=$IMAGE_LOG_LINES"
 }

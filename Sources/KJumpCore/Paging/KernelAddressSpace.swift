@@ -72,6 +72,13 @@ public struct KernelAddressSpace {
         if let directMapBase {
             base = directMapBase
         } else {
+            // A memory without the top-level table would only make the search below find nothing.
+            do {
+                _ = try memory.read(physicalAddress: root, count: 8)
+            } catch {
+                throw .unreadable(virtualAddress: rootSymbol, physicalAddress: root, count: 8,
+                                  reason: String(describing: error))
+            }
             let searchStart = levels == 5 ? Self.directMapBaseL5 : Self.directMapBaseL4
             let searchEnd = vmallocStart.flatMap { $0 > searchStart ? $0 : nil }
                 ?? vmemmapSymbol.flatMap { $0 > searchStart ? $0 : nil }

@@ -2,7 +2,10 @@ import KJumpCore
 
 /// `kjump export --elf`: a kjump image back to a standard ELF vmcore that
 /// crash(8) and makedumpfile read. Pages the image left out are absent (the
-/// `PT_LOAD`s skip them); zero runs are file holes, which read as zeros.
+/// `PT_LOAD`s skip them); zero runs are file holes, which read as zeros. A
+/// hibernation image is written as the system kernel saw its memory at the
+/// jump (`ImageSystemMemory`): R at its own addresses, from the kexec backup
+/// pages, and the backup pages left out.
 public struct ElfExporter {
     public var image: String
     public var output: String
@@ -21,10 +24,11 @@ public struct ElfExporter {
 
     public func run() throws -> Result {
         let reader = try ImageReader(source: try ImageFile.source(path: image))
+        let memory = try ImageSystemMemory(reader: reader)
         let pageSize = UInt64(reader.header.pageSize)
         // One PT_LOAD per run of consecutive pages, data and zero alike.
         var loads: [PhysicalRange] = []
-        for extent in reader.extents.sorted(by: { $0.address < $1.address }) {
+        for extent in memory.extents {
             let range = PhysicalRange(start: extent.address, end: extent.end(pageSize: Int(pageSize)))
             if let last = loads.last, last.end == range.start { loads[loads.count - 1].end = range.end } else { loads.append(range) }
         }
@@ -38,7 +42,7 @@ public struct ElfExporter {
         let sink = try FileImageSink(path: output)
         try layout.prefix.withUnsafeBytes { try sink.write($0, at: 0) }
         var index = 0
-        try reader.forEachRun { run in
+        try memory.forEachRun { run in
             guard let bytes = run.bytes else { return }   // zero pages: holes
             while loads[index].end <= run.address { index += 1 }
             let offset = layout.loadOffsets[index] + (run.address - loads[index].start)

@@ -7,7 +7,9 @@ extension FileImageSink: KdumpSink {}
 /// the second bitmap; zero pages share one stored zero page; pages beyond
 /// the kernel's last memory section (no `struct page`: a QEMU dump's VGA
 /// memory) are left out as makedumpfile leaves them out; every frame's
-/// checksum is checked on the way. See `docs/kdump-export.md`.
+/// checksum is checked on the way. A hibernation image is written as the
+/// system kernel saw its memory (`ImageSystemMemory`: R from the kexec
+/// backup pages). See `docs/kdump-export.md`.
 public struct KdumpExporter {
     public var image: String
     public var output: String
@@ -31,27 +33,30 @@ public struct KdumpExporter {
         public var seconds: Double
     }
 
-    /// The bytes of memory the image describes (data and zero pages), for a progress meter's total.
+    /// The bytes of memory the export describes (data and zero pages), for a progress meter's total.
     public static func memoryBytes(ofImage path: String) throws -> UInt64 {
-        try ImageReader(source: try ImageFile.source(path: path), options: .init(workers: 0)).summary.memoryBytes
+        let reader = try ImageReader(source: try ImageFile.source(path: path), options: .init(workers: 0))
+        let pageSize = UInt64(reader.header.pageSize)
+        return try ImageSystemMemory(reader: reader).extents.reduce(0) { $0 + $1.pageCount * pageSize }
     }
 
     public func run(progress: ProgressMeter? = nil) throws -> Result {
         let start = Clocks.now()
         let reader = try ImageReader(source: try ImageFile.source(path: image), options: .init(workers: workers))
+        let memory = try ImageSystemMemory(reader: reader)
         // Cut where makedumpfile cuts (the last memory section with struct pages), so that it can refilter the file.
         let pageSize = UInt64(reader.header.pageSize)
         let memoryEnd = reader.header.note(ImageNote.vmcoreinfoKey).flatMap { text in
-            KdumpMemoryEnd.pageFrameEnd(of: reader.extents.map { $0.address / pageSize..<$0.address / pageSize + $0.pageCount },
-                                        vmcoreInfo: VmcoreInfo(text: text), memory: ImagePhysicalMemory(reader: reader))
+            KdumpMemoryEnd.pageFrameEnd(of: memory.extents.map { $0.address / pageSize..<$0.address / pageSize + $0.pageCount },
+                                        vmcoreInfo: VmcoreInfo(text: text), memory: memory)
         }
-        let layout = try KdumpCompressedLayout(image: reader.header, extents: reader.extents, compression: compression,
+        let layout = try KdumpCompressedLayout(image: reader.header, extents: memory.extents, compression: compression,
                                                memoryEnd: memoryEnd, isPartial: reader.summary.isPartial)
         let sink = try FileImageSink(path: output)
         let writer = try KdumpCompressedWriter(layout: layout, sink: sink, codec: KdumpPageCodec(compression),
                                                options: .init(workers: workers))
         var done: UInt64 = 0
-        try reader.forEachRun { run in
+        try memory.forEachRun { run in
             let kept = layout.pagesKept(address: run.address, pageCount: run.pageCount)
             if kept > 0, let bytes = run.bytes {
                 try writer.append(address: run.address, pages: bytes.prefix(Int(kept * pageSize)))

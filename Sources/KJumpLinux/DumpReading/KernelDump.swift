@@ -12,7 +12,8 @@ public struct KernelDump {
     /// Opens `path`, tells the format by its magic, and finds VMCOREINFO (the
     /// ELF note, or the image header's `vmcoreinfo` note). An image is
     /// checked as `kjump verify` does, except for the frames' contents, which
-    /// are checked as they are read.
+    /// are checked as they are read; a crash dump and a hibernation image
+    /// read alike (`ImageSystemMemory`).
     public static func open(path: String) throws -> KernelDump {
         let source = try ImageFile.source(path: path)
         let magic = try source.read(at: 0, count: Int(min(source.size, UInt64(DumpFormat.magicLength))))
@@ -27,8 +28,9 @@ public struct KernelDump {
             guard let text = reader.header.note(ImageNote.vmcoreinfoKey) else {
                 throw KernelDumpError.noVmcoreinfo(path: path, format: format)
             }
+            // A hibernation image keeps A's contents of R in kexec backup pages: read as A saw it.
             return KernelDump(path: path, format: format, vmcoreInfo: VmcoreInfo(text: text),
-                              memory: ImagePhysicalMemory(reader: reader))
+                              memory: try ImageSystemMemory(reader: reader))
         }
     }
 }
