@@ -34,12 +34,12 @@ public final class ImageSystemMemory: PhysicalMemory {
     public let extents: [ImageExtent]
     /// For a hibernation image: the runs of R served from backup pages, by destination.
     private let translatedRuns: [TranslatedRun]
-    /// Destination → source page of each kexec pair whose pages differ.
-    private let backups: [UInt64: UInt64]
+    /// For a hibernation image: R read through the kexec pairs whose pages
+    /// differ (destination from its source page), over the image.
+    private let regionAware: RegionAwarePhysicalMemory?
     /// Pages whose bytes in the image are not A's at that address (sources
     /// and destinations of the pairs), ascending.
     private let hidden: [UInt64]
-    private let region: [PhysicalRange]
     private let pageSize: UInt64
 
     /// A run of R whose backup pages follow each other in the image.
@@ -65,12 +65,10 @@ public final class ImageSystemMemory: PhysicalMemory {
         guard reader.header.kind == .hibernation else {
             extents = reader.extents
             translatedRuns = []
-            backups = [:]
+            regionAware = nil
             hidden = []
-            self.region = []
             return
         }
-        self.region = region
         let reentryPoint = reader.header.reentryPoint
         guard reentryPoint != 0, !region.isEmpty else {
             throw .noBackupList(region: region, reason: "the image records no re-entry point or no H region")
@@ -86,7 +84,7 @@ public final class ImageSystemMemory: PhysicalMemory {
         let swapped = pairs.filter { $0.source & mask != $0.destination & mask }
             .map { KexecPagePair(destination: $0.destination & mask, source: $0.source & mask) }
             .sorted { $0.destination < $1.destination }
-        backups = Dictionary(swapped.map { ($0.destination, $0.source) }, uniquingKeysWith: { first, _ in first })
+        regionAware = RegionAwarePhysicalMemory(base: image, region: region, pairs: swapped, pageSize: pageSize)
         hidden = Array(Set(swapped.flatMap { [$0.source, $0.destination] })).sorted()
 
         // R's runs by destination, each page's kind that of its backup page in the image.
@@ -129,39 +127,35 @@ public final class ImageSystemMemory: PhysicalMemory {
     static let maxRunPages: UInt64 = 256
 
     /// Whether A's contents of R come from kexec backup pages (a hibernation image).
-    public var translatesRegion: Bool { !backups.isEmpty }
+    public var translatesRegion: Bool { (regionAware?.backedUpPageCount ?? 0) > 0 }
 
     /// The number of pages of R served from backup pages in the image.
     public var regionPagesInImage: UInt64 { translatedRuns.reduce(0) { $0 + $1.pageCount } }
 
     public func read(physicalAddress: UInt64, count: Int) throws -> [UInt8] {
-        guard translatesRegion else { return try image.read(physicalAddress: physicalAddress, count: count) }
+        guard let regionAware, translatesRegion else { return try image.read(physicalAddress: physicalAddress, count: count) }
         let end = try checkedEnd(of: physicalAddress, count: count)
-        var out: [UInt8] = []
-        out.reserveCapacity(count)
-        var address = physicalAddress
-        while address < end {
-            let page = address & ~(pageSize - 1)
-            let (pageEnd, overflow) = page.addingReportingOverflow(pageSize)
-            let chunkEnd = overflow ? end : min(end, pageEnd)
-            let wanted = Int(chunkEnd - address)
-            if let source = backups[page] {
-                do {
-                    out += try image.read(physicalAddress: source + (address - page), count: wanted)
-                } catch PhysicalMemoryError.notPresent {
-                    // The image left the backup page out: A held this page of R free.
-                    throw PhysicalMemoryError.notPresent(address)
-                }
-            } else if region.contains(where: { $0.contains(address) }) {
-                throw PhysicalMemoryError.notBackedUp(address)
-            } else if hidden.lastIndex(withKeyAtMost: page, key: { $0 }).map({ hidden[$0] == page }) == true {
-                throw PhysicalMemoryError.notPresent(address)
-            } else {
-                out += try image.read(physicalAddress: address, count: wanted)
+        // A backup page at its own address held part of H's image, which the
+        // image does not keep: absent (its bytes are served at R's address).
+        var page = physicalAddress & ~(pageSize - 1)
+        while page < end {
+            if regionAware.backupPage(of: page) == nil, isHidden(page) {
+                throw PhysicalMemoryError.notPresent(max(page, physicalAddress))
             }
-            address = chunkEnd
+            page += pageSize
         }
-        return out
+        do {
+            return try regionAware.read(physicalAddress: physicalAddress, count: count)
+        } catch PhysicalMemoryError.notPresent(let source) {
+            // The image left a backup page out: A held that page of R free. Name R's address.
+            let inR = stride(from: physicalAddress & ~(pageSize - 1), to: end, by: Int(pageSize))
+                .first { regionAware.backupPage(of: $0) == source & ~(pageSize - 1) }
+            throw PhysicalMemoryError.notPresent(inR.map { max($0, physicalAddress) } ?? source)
+        }
+    }
+
+    private func isHidden(_ page: UInt64) -> Bool {
+        hidden.lastIndex(withKeyAtMost: page, key: { $0 }).map { hidden[$0] == page } ?? false
     }
 
     /// Calls `body` for A's pages in ascending physical order, as
