@@ -164,6 +164,22 @@ final class BoundedMemoryTests: XCTestCase {
         return Measurement(saveGrowth: saveGrowth, restoreGrowth: sampler.growth, extents: Int(summary.extentCount))
     }
 
+    /// The writer takes all its frame buffers when it is made: the peak
+    /// above cannot then depend on how many frames the workers happened to
+    /// have in flight (it did, and the small save sometimes peaked one
+    /// frame buffer, 2 MiB, lower than the large one).
+    func testImageWriterTakesEveryFrameBufferAtOnce() throws {
+        let header = ImageHeader(imageID: ImageID(bytes: [UInt8](repeating: 4, count: 16)), kind: .hibernation, createdAt: 1,
+                                 systemKernel: SystemKernelIdentity(osRelease: "test", vmcoreinfo: []), reentryPoint: 0x1000,
+                                 hibernationRegion: HibernationRegion(ranges: []), firmwareMemoryMap: [], resumeCommandLine: "")
+        let options = ImageWriter.Options(workers: 2)
+        let before = HeapSampler.inUse
+        let writer = try ImageWriter(header: header, sink: ArrayImageSink(), options: options)
+        let framesBytes = (options.maxFramesInFlight + 1) * 2 * header.frameInputBytes
+        XCTAssertGreaterThanOrEqual(HeapSampler.inUse - before, options.writeChunkBytes + framesBytes)
+        withExtendedLifetime(writer) {}
+    }
+
     func testPeakHeapOfSaveAndRestoreDoesNotGrowWithTheMemorySaved() throws {
         let small = try measure(pages: 16384)     // 64 MiB, 16 Ki extents
         let large = try measure(pages: 131_072)   // 512 MiB, 128 Ki extents: 3 MiB of extents alone

@@ -26,7 +26,7 @@
 /// queues (0 = compress on the caller's thread); at most
 /// `options.maxFramesInFlight` frames are in flight, and frames reach the
 /// file in order. Memory: about `(maxFramesInFlight + 1) × 2 × frameInputBytes
-/// + writeChunkBytes + frameInputBytes`, plus the index (24 bytes per extent,
+/// + writeChunkBytes + frameInputBytes`, all taken by the initialiser, plus the index (24 bytes per extent,
 /// 56 per frame) — or, with an `ImageIndexSpill`, at most
 /// `indexEntriesInMemory` entries of each table, the rest waiting at the
 /// target's end. The output does not depend on the number of workers, nor
@@ -145,6 +145,11 @@ public final class ImageWriter: FailsForGood {
         writeBuffer = AlignedBytes(count: options.writeChunkBytes + FrameJob.outputCapacity(inputBytes: header.frameInputBytes),
                                    alignment: ImageFormat.blockSize)
         writeBufferOffset = framesOffset
+        // Every frame buffer the writer will ever use, now: the one being
+        // filled and those in flight. Memory is then fixed from the first
+        // page on (an allocation failure shows before anything is written,
+        // not midway), and does not depend on how the workers keep pace.
+        spareJobs = (0...options.maxFramesInFlight).map { _ in FrameJob(inputBytes: header.frameInputBytes) }
         spillLow = indexSpill?.end ?? .max
         chain = ImageChainChecksum(headerChecksum: headerChecksum)
 
@@ -304,7 +309,9 @@ public final class ImageWriter: FailsForGood {
     }
 
     private func startFrame(address: UInt64) -> FrameJob {
-        let job = spareJobs.popLast() ?? FrameJob(inputBytes: header.frameInputBytes)
+        guard let job = spareJobs.popLast() else {
+            preconditionFailure("more frames than maxFramesInFlight + 1 at once: the pipeline's bound is broken")
+        }
         job.reset(number: framesStarted, firstPage: dataPages, physicalAddress: address)
         framesStarted += 1
         current = job
