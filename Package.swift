@@ -17,11 +17,15 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        // AES-GCM for sealed frames, HPKE (X25519, HKDF-SHA256) for the image key, SHA-256 and HMAC.
+        .package(url: "https://github.com/apple/swift-crypto", exact: "4.5.2"),
     ],
     targets: [
         // Pure Swift: parsing, models, planning. No system calls.
         // Compression and hashing (pure computation) come from C libraries.
-        .target(name: "KJumpCore", dependencies: ["CLZ4", "CZstd", "CXXHash"]),
+        // Sealing (encryption and authentication) comes from swift-crypto and libargon2.
+        .target(name: "KJumpCore", dependencies: ["CLZ4", "CZstd", "CXXHash", "CArgon2",
+                                                  .product(name: "Crypto", package: "swift-crypto")]),
         // C shims for what Swift cannot call directly (raw syscalls, later the purgatory).
         .target(name: "CKJump"),
         // zlib, for /proc/config.gz. Debian: zlib1g-dev.
@@ -30,6 +34,8 @@ let package = Package(
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
+        // Argon2id for passphrase-protected resume keys. Debian: libargon2-dev.
+        .systemLibrary(name: "CArgon2", pkgConfig: "libargon2", providers: [.apt(["libargon2-dev"])]),
         // The only layer that talks to the kernel.
         .target(
             name: "KJumpLinux",

@@ -14,8 +14,13 @@ public enum ImageFormat {
     /// The unit of layout: every structure starts at a multiple of it and
     /// every write the writer makes is a multiple of it.
     public static let blockSize = 4096
-    /// The version this code writes, and the newest major version it reads.
+    /// The version this code writes for an image that is not sealed.
     public static let currentVersion = ImageFormatVersion(major: 1, minor: 1)
+    /// The version this code writes for a sealed image (frames encrypted and
+    /// authenticated, `ImageSeal`), and the newest major version it reads.
+    /// A format 1 reader must not read one: it would take the sealed frames
+    /// for corrupt ones.
+    public static let sealedVersion = ImageFormatVersion(major: 2, minor: 0)
     /// Byte offset of the state block. Fixed for every version, so that any
     /// tool can invalidate an image (mark it consumed) by rewriting one block.
     public static let stateBlockOffset: UInt64 = 4096

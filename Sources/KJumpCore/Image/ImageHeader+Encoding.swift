@@ -22,15 +22,17 @@
 /// ```
 /// Record tags: 1 OSRELEASE (UTF-8), 2 R ranges (u64 start, u64 end each),
 /// 3 firmware memory map (20-byte e820 entries), 4 resume command line
-/// (UTF-8), 5 note ("key=value", UTF-8; one record per note). Tags 1–4
-/// appear at most once; a missing one means empty. Unknown tags are skipped.
+/// (UTF-8), 5 note ("key=value", UTF-8; one record per note), 6 sealing
+/// (`ImageSealingRecord`; format 2 only, where it is required). Tags 1–4
+/// and 6 appear at most once; a missing one means empty. Unknown tags are
+/// skipped.
 extension ImageHeader {
     /// Bytes of the fixed part in format 1.0.
     static let fixedLength = 128
     static let checksumOffset = 16
 
     enum RecordTag: UInt16 {
-        case osRelease = 1, hibernationRegion = 2, firmwareMemoryMap = 3, resumeCommandLine = 4, note = 5
+        case osRelease = 1, hibernationRegion = 2, firmwareMemoryMap = 3, resumeCommandLine = 4, note = 5, sealing = 6
     }
 
     /// The encoded header: `L` bytes (not padded), checksum filled in.
@@ -38,8 +40,8 @@ extension ImageHeader {
         try validateForWriting()
         var out = ImageByteWriter(capacity: 1024)
         out.put(ImageFormat.headerMagic)
-        out.put(ImageFormat.currentVersion.major)
-        out.put(ImageFormat.currentVersion.minor)
+        out.put(versionForWriting.major)
+        out.put(versionForWriting.minor)
         out.put(UInt32(0))                       // length, set below
         out.put(UInt64(0))                       // checksum, set below
         out.put(UInt32(Self.fixedLength))
@@ -75,6 +77,7 @@ extension ImageHeader {
         record(.firmwareMemoryMap, E820.encode(firmwareMemoryMap))
         record(.resumeCommandLine, Array(resumeCommandLine.utf8))
         for note in notes { record(.note, Array(note.description.utf8)) }
+        if let sealing { record(.sealing, sealing.encoded()) }
 
         guard out.count <= ImageFormat.maximumHeaderLength else {
             throw .invalidHeader("it would take \(out.count) bytes, more than the \(ImageFormat.maximumHeaderLength) a header may have")
@@ -110,8 +113,8 @@ extension ImageHeader {
         }
         let version = ImageFormatVersion(major: block.imageLoad(UInt16.self, at: 8),
                                          minor: block.imageLoad(UInt16.self, at: 10))
-        guard version.major == ImageFormat.currentVersion.major else {
-            throw .unsupportedVersion(found: version, supported: ImageFormat.currentVersion)
+        guard version.major == ImageFormat.currentVersion.major || version.major == ImageFormat.sealedVersion.major else {
+            throw .unsupportedVersion(found: version, supported: ImageFormat.sealedVersion)
         }
         let length = Int(block.imageLoad(UInt32.self, at: 12))
         guard length >= fixedLength, length <= ImageFormat.maximumHeaderLength else {
@@ -163,6 +166,7 @@ extension ImageHeader {
         var ranges: [PhysicalRange] = []
         var map: [E820Entry] = []
         var notes: [ImageNote] = []
+        var sealing: ImageSealingRecord?
         var seen: Set<UInt16> = []
         var position = recordsOffset
         for _ in 0..<recordCount {
@@ -220,7 +224,16 @@ extension ImageHeader {
                     throw .headerCorrupt(offset: recordOffset, reason: "the note \"\(line)\" is not key=value")
                 }
                 notes.append(ImageNote(key: String(line[..<equals]), value: String(line[line.index(after: equals)...])))
+            case .sealing:
+                do { sealing = try ImageSealingRecord(decoding: payload) } catch {
+                    throw .headerCorrupt(offset: recordOffset, reason: error.description)
+                }
             }
+        }
+        guard (version.major == ImageFormat.sealedVersion.major) == (sealing != nil) else {
+            throw .headerCorrupt(offset: 8, reason: sealing == nil
+                ? "a format \(version) image must be sealed but has no sealing record"
+                : "a format \(version) image cannot be sealed but has a sealing record")
         }
         let recordedMapChecksum = bytes.imageLoad(UInt64.self, at: 96)
         guard recordedMapChecksum == Self.checksum(ofFirmwareMemoryMap: map) else {
@@ -235,7 +248,7 @@ extension ImageHeader {
                   systemKernel: SystemKernelIdentity(osRelease: osRelease, vmcoreinfoXXH3: ImageHash128(bytes: Array(bytes[80..<96]))),
                   reentryPoint: bytes.imageLoad(UInt64.self, at: 72),
                   hibernationRegion: HibernationRegion(ranges: ranges), firmwareMemoryMap: map,
-                  resumeCommandLine: resumeCommandLine, notes: notes)
+                  resumeCommandLine: resumeCommandLine, notes: notes, sealing: sealing)
         self.version = version
     }
 }

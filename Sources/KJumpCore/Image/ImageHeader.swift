@@ -86,8 +86,8 @@ extension ImageNote {
 /// Encoded at byte 0 (continuing at 8192 when longer than one block),
 /// little-endian, with its own XXH3-64 checksum. See `docs/image-format.md`.
 public struct ImageHeader: Sendable, Equatable {
-    /// The format version of the file (as read); the writer always writes
-    /// `ImageFormat.currentVersion`.
+    /// The format version of the file (as read); the writer writes
+    /// `ImageFormat.currentVersion`, or `sealedVersion` when `sealing` is set.
     public var version: ImageFormatVersion
     /// The image's name; the state block, trailer and chain checksum are bound to it.
     public var imageID: ImageID
@@ -112,6 +112,11 @@ public struct ImageHeader: Sendable, Equatable {
     /// The command line the restorer kernel must boot with.
     public var resumeCommandLine: String
     public var notes: [ImageNote]
+    /// How the frames are sealed (record 6, format 2); nil for an image that is not sealed.
+    public var sealing: ImageSealingRecord?
+
+    /// Whether the frames are encrypted and authenticated.
+    public var isSealed: Bool { sealing != nil }
 
     public init(imageID: ImageID, kind: ImageKind, createdAt: Int64,
                 pageSize: Int = 4096,
@@ -119,7 +124,7 @@ public struct ImageHeader: Sendable, Equatable {
                 frameInputBytes: Int = ImageFormat.defaultFrameInputBytes,
                 systemKernel: SystemKernelIdentity, reentryPoint: UInt64,
                 hibernationRegion: HibernationRegion, firmwareMemoryMap: [E820Entry],
-                resumeCommandLine: String, notes: [ImageNote] = []) {
+                resumeCommandLine: String, notes: [ImageNote] = [], sealing: ImageSealingRecord? = nil) {
         self.version = ImageFormat.currentVersion
         self.imageID = imageID
         self.kind = kind
@@ -134,6 +139,12 @@ public struct ImageHeader: Sendable, Equatable {
         self.firmwareMemoryMap = firmwareMemoryMap
         self.resumeCommandLine = resumeCommandLine
         self.notes = notes
+        self.sealing = sealing
+    }
+
+    /// The version an image with this header is written in.
+    public var versionForWriting: ImageFormatVersion {
+        sealing == nil ? ImageFormat.currentVersion : ImageFormat.sealedVersion
     }
 
     /// XXH3-64 of the map packed as `E820.encode` packs it (20 bytes per entry).
@@ -178,24 +189,6 @@ extension ImageHeader {
     /// even-length hex).
     public var elfNoteBytes: [UInt8] {
         guard let text = note(ImageNote.elfNotesKey) else { return [] }
-        let utf8 = Array(text.utf8)
-        guard utf8.count % 2 == 0 else { return [] }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(utf8.count / 2)
-        var index = 0
-        while index < utf8.count {
-            guard let high = Self.hexValue(utf8[index]), let low = Self.hexValue(utf8[index + 1]) else { return [] }
-            bytes.append(high << 4 | low)
-            index += 2
-        }
-        return bytes
-    }
-
-    private static func hexValue(_ digit: UInt8) -> UInt8? {
-        switch digit {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
-        default: nil
-        }
+        return HexText.decode(text) ?? []
     }
 }

@@ -189,8 +189,12 @@ struct ImageIndexCheck: Sendable, Equatable {
     /// Reads the index at `trailer.indexOffset` in pieces of `pieceBytes`,
     /// checks its checksum against the trailer, and returns where its tables
     /// are and their own checksums.
-    static func checksums(source: any ByteSource, trailer: ImageTrailer, pieceBytes: Int = 1 << 20) throws -> ImageIndexCheck {
+    /// With `seal`, the index's SHA-256 must also be the one the
+    /// (authenticated) trailer records.
+    static func checksums(source: any ByteSource, trailer: ImageTrailer, seal: ImageSeal? = nil,
+                          pieceBytes: Int = 1 << 20) throws -> ImageIndexCheck {
         let whole = ImageChecksumStream(), extents = ImageChecksumStream(), frames = ImageChecksumStream()
+        var digest = seal.map { _ in SealingDigestStream() }
         let headerBytes = try ImageReader.read(source, "index", at: trailer.indexOffset,
                                                count: Int(min(UInt64(ImageIndex.headerSize), trailer.indexLength)))
         let framesStart = headerBytes.count < ImageIndex.headerSize ? UInt64.max
@@ -200,6 +204,7 @@ struct ImageIndexCheck: Sendable, Equatable {
             let count = Int(min(UInt64(pieceBytes), trailer.indexLength - done))
             let bytes = try ImageReader.read(source, "index", at: trailer.indexOffset + done, count: count)
             whole.update(bytes)
+            digest?.add(bytes)
             // The tables' shares of this piece (only meaningful once the layout holds).
             let pieceEnd = done + UInt64(count)
             let tableStart = max(done, UInt64(ImageIndex.headerSize)), split = min(max(framesStart, tableStart), pieceEnd)
@@ -211,6 +216,7 @@ struct ImageIndexCheck: Sendable, Equatable {
         guard checksum == trailer.indexChecksum else {
             throw ImageError.indexCorrupt(offset: trailer.indexOffset, reason: "its checksum is \(HexText.number(checksum, digits: 16)) but the trailer records \(HexText.number(trailer.indexChecksum, digits: 16))")
         }
+        if let digest, digest.finish() != trailer.indexDigest { throw SealingError.indexNotAuthentic }
         let layout = try ImageIndexLayout(header: headerBytes, offset: trailer.indexOffset, length: trailer.indexLength)
         return ImageIndexCheck(layout: layout, extentsChecksum: extents.digest, framesChecksum: frames.digest)
     }

@@ -214,7 +214,9 @@ struct ImageIndex: Equatable {
             guard frame.firstPage == nextPage, frame.pageCount >= 1, frame.pageCount <= maximumPages else {
                 throw fail("frame \(number) holds pages \(frame.firstPage)+\(frame.pageCount) of the data stream; expected page \(nextPage) and 1 to \(maximumPages) pages")
             }
-            let storedOK = frame.codec == .none ? frame.storedSize == uncompressed : frame.storedSize < uncompressed
+            // A sealed frame's payload carries its authentication tag too.
+            let tag = header.isSealed ? ImageSeal.tagSize : 0
+            let storedOK = frame.codec == .none ? frame.storedSize == uncompressed + tag : frame.storedSize < uncompressed + tag
             guard storedOK else {
                 throw fail("frame \(number) stores \(frame.storedSize) bytes with codec \(frame.codec) for \(uncompressed) bytes of pages")
             }

@@ -85,8 +85,7 @@ public final class ImagePhysicalMemory: PhysicalMemory {
             return (entry, cached.pages)
         }
         let bytes = try reader.read("frame \(number)", at: entry.fileOffset, count: entry.lengthOnDisk)
-        let pages = try ImageReader.decode(frame: number, entry: entry, bytes: bytes[...],
-                                           pageSize: reader.header.pageSize, codec: codec)
+        let pages = try ImageReader.decode(frame: number, entry: entry, bytes: bytes[...], opener: reader.frameOpener, codec: codec)
         if cache.count >= cachedFrames { cache.removeFirst() }
         cache.append((number, pages))
         return (entry, pages)

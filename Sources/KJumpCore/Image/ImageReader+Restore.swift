@@ -42,6 +42,7 @@ extension ImageReader {
         let frameCount = frames.count
         var walker = ImageExtentWalker(extents: extentCursor(), pageSize: header.pageSize)
         let pageSize = header.pageSize
+        let opener = frameOpener
         let corrupt = ImageError.indexCorrupt(offset: trailer.indexOffset, reason: "its extents hold fewer data pages than its frames")
         /// Where `entry`'s pages go, and the zero runs before them (and after them, for the last frame).
         func placement(for entry: ImageFrameEntry, last: Bool) throws -> ImageFramePlacement {
@@ -78,7 +79,7 @@ extension ImageReader {
                 try readFrames(from: &frames, room: pipeline.capacity - pipeline.inFlight) { number, entry, bytes in
                     let placement = try placement(for: entry, last: number == frameCount - 1)
                     pipeline.submit { worker in
-                        try worker.restore(frame: number, entry: entry, bytes: bytes, pageSize: pageSize, placement: placement)
+                        try worker.restore(frame: number, entry: entry, bytes: bytes, opener: opener, placement: placement)
                     }
                 }
             } catch {
@@ -139,10 +140,10 @@ final class ImageRestoreWorker: @unchecked Sendable {
     }
 
     /// Checks and decompresses one frame, writes its zero runs and pages; returns the bytes written.
-    func restore(frame number: Int, entry: ImageFrameEntry, bytes: ArraySlice<UInt8>, pageSize: Int,
+    func restore(frame number: Int, entry: ImageFrameEntry, bytes: ArraySlice<UInt8>, opener: ImageFrameOpener,
                  placement: ImageFramePlacement) throws -> UInt64 {
         var written = try writeZeroRuns(placement.zeroRuns)
-        try ImageReader.withCheckedPages(frame: number, entry: entry, bytes: bytes, pageSize: pageSize,
+        try ImageReader.withCheckedPages(frame: number, entry: entry, bytes: bytes, opener: opener,
                                          codec: codec, buffer: buffer.bytes) { pages in
             for piece in placement.pieces {
                 try writer.write(UnsafeRawBufferPointer(rebasing: pages[piece.offset..<piece.offset + piece.bytes]), at: piece.address)

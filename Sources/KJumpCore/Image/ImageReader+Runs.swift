@@ -56,12 +56,12 @@ extension ImageReader {
         let pipeline = OrderedWorkPipeline<ImageFrameCodec, (Int, ImageFrameEntry, ArraySlice<UInt8>)>(
             workers: options.workers, capacity: options.maxFramesInFlight, label: "kjump.image.decompress") { ImageFrameCodec() }
         var frames = frameCursor()
-        let pageSize = header.pageSize
+        let opener = frameOpener
         while frames.position < frames.count || !pipeline.isEmpty {
             while frames.position < frames.count, !pipeline.isFull {
                 try readFrames(from: &frames, room: pipeline.capacity - pipeline.inFlight) { frameNumber, entry, bytes in
                     pipeline.submit { codec in
-                        (frameNumber, entry, try Self.decode(frame: frameNumber, entry: entry, bytes: bytes, pageSize: pageSize, codec: codec))
+                        (frameNumber, entry, try Self.decode(frame: frameNumber, entry: entry, bytes: bytes, opener: opener, codec: codec))
                     }
                 }
             }
@@ -72,54 +72,52 @@ extension ImageReader {
     }
 
     /// Checks one frame read from the image and returns its pages.
-    static func decode(frame number: Int, entry: ImageFrameEntry, bytes: ArraySlice<UInt8>, pageSize: Int,
+    static func decode(frame number: Int, entry: ImageFrameEntry, bytes: ArraySlice<UInt8>, opener: ImageFrameOpener,
                        codec: ImageFrameCodec) throws -> ArraySlice<UInt8> {
-        let payload = try checkedPayload(frame: number, entry: entry, bytes: bytes, pageSize: pageSize)
+        let payload = try opener.openedPayload(frame: number, entry: entry, bytes: bytes)
         if entry.codec == .none { return payload }
-        let size = entry.pageCount * pageSize
+        let size = entry.pageCount * opener.pageSize
         var failure: String?
         let pages = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
             failure = payload.withUnsafeBytes { codec.decompress($0, into: UnsafeMutableRawBufferPointer(buffer), codec: entry.codec) }
             initialized = failure == nil ? size : 0
         }
         if let failure { throw frameCorrupt(number, entry, failure) }
-        try checkPages(frame: number, entry: entry, checksum: ImageChecksum.xxh3(pages), size: size)
+        if !opener.sealed { try checkPages(frame: number, entry: entry, checksum: ImageChecksum.xxh3(pages), size: size) }
         return pages[...]
     }
 
     /// Checks one frame as `decode` does, decompressing into `buffer` (at
     /// least the frame's page bytes), and calls `body` with its pages.
-    static func withCheckedPages<Result>(frame number: Int, entry: ImageFrameEntry, bytes: ArraySlice<UInt8>, pageSize: Int,
+    static func withCheckedPages<Result>(frame number: Int, entry: ImageFrameEntry, bytes: ArraySlice<UInt8>, opener: ImageFrameOpener,
                                          codec: ImageFrameCodec, buffer: UnsafeMutableRawBufferPointer,
                                          _ body: (UnsafeRawBufferPointer) throws -> Result) throws -> Result {
-        let payload = try checkedPayload(frame: number, entry: entry, bytes: bytes, pageSize: pageSize)
+        let payload = try opener.openedPayload(frame: number, entry: entry, bytes: bytes)
         if entry.codec == .none { return try payload.withUnsafeBytes(body) }
-        let size = entry.pageCount * pageSize
+        let size = entry.pageCount * opener.pageSize
         precondition(buffer.count >= size, "the frame buffer holds a whole frame")
         let pages = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<size])
         if let failure = payload.withUnsafeBytes({ codec.decompress($0, into: pages, codec: entry.codec) }) {
             throw frameCorrupt(number, entry, failure)
         }
-        try checkPages(frame: number, entry: entry, checksum: ImageChecksum.xxh3(UnsafeRawBufferPointer(pages)), size: size)
+        if !opener.sealed {
+            try checkPages(frame: number, entry: entry, checksum: ImageChecksum.xxh3(UnsafeRawBufferPointer(pages)), size: size)
+        }
         return try body(UnsafeRawBufferPointer(pages))
     }
 
     /// The frame's payload, once its header agrees with the index and its
     /// stored bytes with their checksum (for a raw frame the payload is the pages).
-    private static func checkedPayload(frame number: Int, entry: ImageFrameEntry, bytes: ArraySlice<UInt8>,
-                                       pageSize: Int) throws -> ArraySlice<UInt8> {
-        let size = entry.pageCount * pageSize
+    fileprivate static func checkedPayload(frame number: Int, entry: ImageFrameEntry, bytes: ArraySlice<UInt8>,
+                                           opener: ImageFrameOpener) throws -> ArraySlice<UInt8> {
+        let size = entry.pageCount * opener.pageSize
         let payloadStart = bytes.startIndex + ImageFrameHeader.size
         let payload = bytes[payloadStart..<payloadStart + entry.storedSize]
         let problem: ImageError? = bytes.withUnsafeBytes { raw in
             guard let header = ImageFrameHeader(loading: raw) else {
                 return frameCorrupt(number, entry, "its header does not start with \"KJFR\" and a known codec")
             }
-            let expected = ImageFrameHeader(codec: entry.codec, number: UInt64(number), firstPage: entry.firstPage,
-                                            physicalAddress: entry.physicalAddress, pageCount: entry.pageCount,
-                                            uncompressedSize: size, storedSize: entry.storedSize,
-                                            uncompressedChecksum: entry.uncompressedChecksum, storedChecksum: entry.storedChecksum)
-            guard header == expected else {
+            guard header == entry.frameHeader(number: number, pageSize: opener.pageSize) else {
                 return frameCorrupt(number, entry, "its header (frame \(header.number), \(header.pageCount) pages at \(HexText.number(header.physicalAddress)), \(header.storedSize) bytes \(header.codec)) disagrees with the index (frame \(number), \(entry.pageCount) pages at \(HexText.number(entry.physicalAddress)), \(entry.storedSize) bytes \(entry.codec))")
             }
             return nil
@@ -130,8 +128,11 @@ extension ImageReader {
             throw frameCorrupt(number, entry, "the checksum of its \(entry.storedSize) stored bytes is \(HexText.number(storedChecksum, digits: 16)) but the index records \(HexText.number(entry.storedChecksum, digits: 16))")
         }
         // Stored raw: the payload is the pages, and its checksum was the pages' checksum.
-        if entry.codec == .none, entry.uncompressedChecksum != entry.storedChecksum {
+        if !opener.sealed, entry.codec == .none, entry.uncompressedChecksum != entry.storedChecksum {
             throw frameCorrupt(number, entry, "it is stored raw but records different checksums for its stored and its uncompressed bytes")
+        }
+        if opener.sealed, entry.codec == .none, entry.storedSize != size + ImageSeal.tagSize {
+            throw frameCorrupt(number, entry, "it is stored raw and sealed in \(entry.storedSize) bytes, not \(size) bytes of pages and a \(ImageSeal.tagSize)-byte tag")
         }
         return payload
     }
@@ -144,5 +145,32 @@ extension ImageReader {
 
     private static func frameCorrupt(_ number: Int, _ entry: ImageFrameEntry, _ reason: String) -> ImageError {
         .frameCorrupt(frame: number, offset: entry.fileOffset, physicalAddress: entry.physicalAddress, reason: reason)
+    }
+}
+
+extension ImageFrameEntry {
+    /// The frame header this entry's frame must carry.
+    func frameHeader(number: Int, pageSize: Int) -> ImageFrameHeader {
+        ImageFrameHeader(codec: codec, number: UInt64(number), firstPage: firstPage, physicalAddress: physicalAddress,
+                         pageCount: pageCount, uncompressedSize: pageCount * pageSize, storedSize: storedSize,
+                         uncompressedChecksum: uncompressedChecksum, storedChecksum: storedChecksum)
+    }
+}
+
+/// How a reader checks its frames: the page size, and for a sealed image
+/// the seal that opens them (nil when the image was opened without its
+/// key: every frame is then refused).
+struct ImageFrameOpener: Sendable {
+    let pageSize: Int
+    let sealed: Bool
+    let seal: ImageSeal?
+
+    /// The frame's payload checked (`checkedPayload`) and, when sealed,
+    /// authenticated and decrypted: its compressed or raw pages.
+    func openedPayload(frame number: Int, entry: ImageFrameEntry, bytes: ArraySlice<UInt8>) throws -> ArraySlice<UInt8> {
+        let payload = try ImageReader.checkedPayload(frame: number, entry: entry, bytes: bytes, opener: self)
+        guard sealed else { return payload }
+        guard let seal else { throw SealingError.keyNeeded }
+        return try seal.open(payload, as: entry.frameHeader(number: number, pageSize: pageSize))[...]
     }
 }

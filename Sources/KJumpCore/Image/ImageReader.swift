@@ -8,6 +8,8 @@ public struct ImageProbe: Sendable, Equatable {
     public var headerChecksum: UInt64
     /// Bytes of the encoded header.
     public var headerLength: Int
+    /// SHA-256 of the encoded header, to which a sealed image's frames and trailer are bound.
+    public var headerDigest: [UInt8]
     public var state: ImageStateBlock
 }
 
@@ -20,6 +22,12 @@ public struct ImageProbe: Sendable, Equatable {
 /// checksum over the header and all frames). `verify` and `forEachRun` then
 /// check every frame as they read it. Reads are of whole frames, several
 /// frames at a time (`Options.readChunkBytes`), at 4 KiB-aligned offsets.
+///
+/// A sealed image (format 2) opens with an `ImageKeyUnwrapper`: then the
+/// trailer's authenticator and the index's SHA-256 are checked at open, and
+/// every frame is authenticated and decrypted before its pages are handed
+/// out. Without one, its header, index and trailer can be inspected, but
+/// reading a frame throws `SealingError.keyNeeded`.
 ///
 /// The reader is used from one thread; decompression runs on
 /// `Options.workers` serial queues, at most `maxFramesInFlight` frames ahead.
@@ -73,6 +81,8 @@ public final class ImageReader {
     private let source: any ByteSource
     /// Threads and read-ahead; may be changed before the frames are read.
     public var options: Options
+    /// How frames are checked: the page size, and the image's seal when it is sealed and was opened with its key.
+    let frameOpener: ImageFrameOpener
 
     /// Reads and checks the header and state block only. Works on images
     /// in any state; throws `ImageError` for an empty, foreign, newer,
@@ -91,21 +101,29 @@ public final class ImageReader {
         }
         let header = try ImageHeader(decoding: headerBytes)
         let checksum = ImageHeader.recordedChecksum(headerBytes)
+        let digest = header.isSealed ? ImageSeal.digest(ofHeader: headerBytes) : []
         let state = try ImageStateBlock(decoding: read(source, "state block", at: ImageStateBlock.offset, count: ImageStateBlock.size))
         guard state.imageID == header.imageID, state.headerChecksum == checksum else {
             throw state.imageID == header.imageID
                 ? ImageError.stateCorrupt(offset: ImageStateBlock.offset + 40, reason: "it names header checksum \(HexText.number(state.headerChecksum, digits: 16)) but the header's is \(HexText.number(checksum, digits: 16))")
                 : ImageError.stale(what: "state block", offset: ImageStateBlock.offset, found: state.imageID, expected: header.imageID)
         }
-        return ImageProbe(header: header, headerChecksum: checksum, headerLength: length, state: state)
+        return ImageProbe(header: header, headerChecksum: checksum, headerLength: length, headerDigest: digest, state: state)
     }
 
     /// Opens a committed (or consumed) image and checks its structure.
-    /// Throws `ImageError.notCommitted` for an image whose writer never finished.
-    public init(source: any ByteSource, options: Options = Options()) throws {
+    /// Throws `ImageError.notCommitted` for an image whose writer never
+    /// finished. With `unwrapper`, the image must be sealed (an image that
+    /// is not is refused: `SealingError.notSealed`), and its keys open it.
+    public init(source: any ByteSource, options: Options = Options(), unwrapper: (any ImageKeyUnwrapper)? = nil) throws {
         let probe = try Self.probe(source)
         guard probe.state.state != .writing else { throw ImageError.notCommitted(probe.state.state) }
         let header = probe.header
+        var seal: ImageSeal?
+        if let unwrapper {
+            guard let record = header.sealing else { throw SealingError.notSealed }
+            seal = ImageSeal(keys: try unwrapper.keys(for: record, imageID: header.imageID), headerDigest: probe.headerDigest)
+        }
         let block = UInt64(ImageFormat.blockSize)
         let framesOffset = ImageFormat.framesOffset(headerLength: probe.headerLength)
         let length = probe.state.imageLength
@@ -130,12 +148,14 @@ public final class ImageReader {
         guard trailer.uncompressedBytes == trailer.dataPages &* UInt64(header.pageSize) else {
             throw ImageError.trailerCorrupt(offset: trailerOffset, reason: "\(trailer.dataPages) data pages cannot hold \(trailer.uncompressedBytes) bytes")
         }
+        if let seal, !trailer.isAuthentic(under: seal) { throw SealingError.trailerNotAuthentic }
         if options.indexInMemory {
             let indexBytes = try Self.read(source, "index", at: trailer.indexOffset, count: Int(trailer.indexLength))
             let indexChecksum = ImageChecksum.xxh3(indexBytes)
             guard indexChecksum == trailer.indexChecksum else {
                 throw ImageError.indexCorrupt(offset: trailer.indexOffset, reason: "its checksum is \(HexText.number(indexChecksum, digits: 16)) but the trailer records \(HexText.number(trailer.indexChecksum, digits: 16))")
             }
+            if seal != nil, ImageSeal.digest(ofIndex: indexBytes) != trailer.indexDigest { throw SealingError.indexNotAuthentic }
             let index = try ImageIndex(decoding: indexBytes, offset: trailer.indexOffset)
             try index.validate(header: header, headerChecksum: probe.headerChecksum, trailer: trailer)
             extents = index.extents
@@ -143,7 +163,7 @@ public final class ImageReader {
             indexCheck = nil
         } else {
             // Bounded: the bytes in pieces for the checksums, then the tables a window at a time.
-            let check = try ImageIndexCheck.checksums(source: source, trailer: trailer)
+            let check = try ImageIndexCheck.checksums(source: source, trailer: trailer, seal: seal)
             let window = options.indexWindowEntries
             try ImageIndex.validate(extentTable: { check.extentCursor(source, window: window) },
                                     frameTable: check.frameCursor(source, window: window),
@@ -160,7 +180,11 @@ public final class ImageReader {
         self.state = probe.state
         self.trailer = trailer
         self.summary = ImageSummary(header: header, trailer: trailer, imageBytes: length)
+        self.frameOpener = ImageFrameOpener(pageSize: header.pageSize, sealed: header.isSealed, seal: seal)
     }
+
+    /// Whether the frames can be read: the image is not sealed, or was opened with its key.
+    public var canReadFrames: Bool { !frameOpener.sealed || frameOpener.seal != nil }
 
     /// Throws `ImageError.notResumable` unless this is a committed
     /// hibernation image. (The caller still compares the system kernel

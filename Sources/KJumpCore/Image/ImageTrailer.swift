@@ -25,6 +25,10 @@
 /// 136  8  raw frames (stored with codec none)
 /// 144  8  missing pages (1.1): pages the writer was given but could not
 ///         store because the target was full; nonzero = a partial image
+/// 152 32  SHA-256 of the index bytes (2.0, sealed; zero otherwise)
+/// 184 32  authenticator (2.0, sealed; zero otherwise): HMAC-SHA256 under
+///         the image's trailer key of the header's SHA-256 ‖ bytes 0–183
+///         with the checksum field zeroed (`ImageSeal.authenticator`)
 /// ```
 public struct ImageTrailer: Sendable, Equatable {
     public static let size = ImageFormat.blockSize
@@ -50,6 +54,12 @@ public struct ImageTrailer: Sendable, Equatable {
     /// images). An image with missing pages is a partial dump: readable,
     /// never resumable.
     public var missingPages: UInt64
+    /// SHA-256 of the index (sealed images; empty otherwise).
+    public var indexDigest: [UInt8] = []
+    /// The trailer's HMAC (sealed images; empty otherwise).
+    public var authenticator: [UInt8] = []
+
+    static let authenticatedLength = 184
 
     /// Whether the writer stopped early (`missingPages` > 0).
     public var isPartial: Bool { missingPages > 0 }
@@ -77,9 +87,9 @@ public struct ImageTrailer: Sendable, Equatable {
         self.missingPages = missingPages
     }
 
-    /// Exactly `size` bytes.
-    func encoded() -> [UInt8] {
-        var out = ImageByteWriter(capacity: Self.size)
+    /// Bytes 0–183 with the checksum zeroed: what the authenticator covers.
+    private func authenticatedBytes() -> [UInt8] {
+        var out = ImageByteWriter(capacity: Self.authenticatedLength)
         out.put(ImageFormat.trailerMagic)
         out.put(UInt64(0))
         out.put(imageID.bytes)
@@ -87,6 +97,25 @@ public struct ImageTrailer: Sendable, Equatable {
                       frameCount, extentCount, dataPages, zeroPages, uncompressedBytes, storedBytes, rawFrames, missingPages] {
             out.put(value)
         }
+        out.put(indexDigest.isEmpty ? [UInt8](repeating: 0, count: ImageSeal.digestSize) : indexDigest)
+        return out.bytes
+    }
+
+    /// Sets the authenticator of a sealed image's trailer (its index digest already set).
+    mutating func authenticate(with seal: ImageSeal) {
+        authenticator = seal.authenticator(trailer: authenticatedBytes())
+    }
+
+    /// Whether the authenticator is `seal`'s over this trailer.
+    func isAuthentic(under seal: ImageSeal) -> Bool {
+        authenticator.count == ImageSeal.digestSize && seal.authenticator(trailer: authenticatedBytes()) == authenticator
+    }
+
+    /// Exactly `size` bytes.
+    func encoded() -> [UInt8] {
+        var out = ImageByteWriter(capacity: Self.size)
+        out.put(authenticatedBytes())
+        out.put(authenticator.isEmpty ? [UInt8](repeating: 0, count: ImageSeal.digestSize) : authenticator)
         out.zeros(Self.size - out.count)
         out.set(ImageChecksum.xxh3(out.bytes), at: 8)
         return out.bytes
@@ -110,5 +139,10 @@ public struct ImageTrailer: Sendable, Equatable {
                   indexOffset: field(4), indexLength: field(5), indexChecksum: field(6), frameCount: field(7),
                   extentCount: field(8), dataPages: field(9), zeroPages: field(10), uncompressedBytes: field(11),
                   storedBytes: field(12), rawFrames: field(13), missingPages: field(14))
+        let digest = Array(bytes[152..<184]), authenticator = Array(bytes[184..<216])
+        if digest.contains(where: { $0 != 0 }) || authenticator.contains(where: { $0 != 0 }) {
+            indexDigest = digest
+            self.authenticator = authenticator
+        }
     }
 }

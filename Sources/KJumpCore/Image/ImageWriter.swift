@@ -71,6 +71,8 @@ public final class ImageWriter: FailsForGood {
     public let header: ImageHeader
     /// The header's checksum, to which the state block and trailer are bound.
     public let headerChecksum: UInt64
+    /// The image's keys and header digest when it is sealed.
+    let seal: ImageSeal?
     /// Where the frames start.
     public let framesOffset: UInt64
     /// The lowest physical address the next run may start at.
@@ -120,9 +122,12 @@ public final class ImageWriter: FailsForGood {
     /// Validates the header and options, then writes the header and the
     /// state block (`writing`, started at `header.createdAt`) and synchronizes.
     /// With `indexSpill`, index entries beyond `options.indexEntriesInMemory`
-    /// per table wait at the end of the target instead of in memory.
+    /// per table wait at the end of the target instead of in memory. With
+    /// `sealing`, the image is sealed (format 2) to the resume key that key
+    /// names: every frame encrypted and authenticated after compression, the
+    /// trailer authenticated (`ImageSeal`).
     public init(header: ImageHeader, sink: any ImageSink, options: Options = Options(),
-                indexSpill: ImageIndexSpill? = nil) throws {
+                indexSpill: ImageIndexSpill? = nil, sealing: HibernationKey? = nil) throws {
         guard options.workers >= 0, options.maxFramesInFlight >= 1 else {
             throw ImageWriterError.invalidOptions("workers must be ≥ 0 and maxFramesInFlight ≥ 1 (got \(options.workers) and \(options.maxFramesInFlight))")
         }
@@ -130,8 +135,16 @@ public final class ImageWriter: FailsForGood {
             throw ImageWriterError.invalidOptions("writeChunkBytes (\(options.writeChunkBytes)) must be a positive multiple of \(ImageFormat.blockSize)")
         }
         var header = header
-        header.version = ImageFormat.currentVersion
+        var keys: ImageSealKeys?
+        header.sealing = nil
+        if let sealing {
+            let (record, imageKeys) = try ImageSealKeys.seal(imageID: header.imageID, with: sealing)
+            header.sealing = record
+            keys = imageKeys
+        }
+        header.version = header.versionForWriting
         let encoded = try header.encoded()
+        seal = keys.map { ImageSeal(keys: $0, header: encoded) }
         self.header = header
         self.sink = sink
         self.options = options
@@ -242,15 +255,19 @@ public final class ImageWriter: FailsForGood {
                 throw ImageWriterError.noRoom(neededBytes: imageLength + (indexSpill.map { $0.end - spillLow } ?? 0),
                                               capacity: indexSpill?.end ?? imageLength)
             }
-            let indexChecksum = try writeIndex(at: indexOffset, extents: kept, frameCount: frameCount)
-            let trailer = ImageTrailer(
+            let index = try writeIndex(at: indexOffset, extents: kept, frameCount: frameCount)
+            var trailer = ImageTrailer(
                 offset: trailerOffset, imageID: header.imageID, headerChecksum: headerChecksum,
                 chainChecksum: chain.value,
                 framesOffset: framesOffset, framesLength: indexOffset - framesOffset,
-                indexOffset: indexOffset, indexLength: UInt64(indexLength), indexChecksum: indexChecksum,
+                indexOffset: indexOffset, indexLength: UInt64(indexLength), indexChecksum: index.checksum,
                 frameCount: UInt64(frameCount), extentCount: UInt64(kept.count),
                 dataPages: dataPages, zeroPages: zeroPages, uncompressedBytes: dataPages * UInt64(pageSize),
                 storedBytes: storedBytes, rawFrames: rawFrames, missingPages: missingPages)
+            if let seal {
+                trailer.indexDigest = index.digest
+                trailer.authenticate(with: seal)
+            }
             try writeAligned(trailer.encoded(), at: trailerOffset)
             try sink.synchronize()
             let state = ImageStateBlock(state: .committed, imageID: header.imageID, headerChecksum: headerChecksum,
@@ -323,9 +340,9 @@ public final class ImageWriter: FailsForGood {
         guard let job = current else { return }
         current = nil
         while pipeline.isFull, let result = pipeline.takeOldest() { try place(result.get()) }
-        let compression = header.compression, level = header.compressionLevel, pageSize = pageSize
+        let compression = header.compression, level = header.compressionLevel, pageSize = pageSize, seal = seal
         pipeline.submit { codec in
-            try job.encode(codec: codec, compression: compression, level: level, pageSize: pageSize)
+            try job.encode(codec: codec, compression: compression, level: level, pageSize: pageSize, seal: seal)
             return job
         }
         while let result = pipeline.takeOldestIfDone() { try place(result.get()) }
@@ -410,8 +427,9 @@ public final class ImageWriter: FailsForGood {
 
     /// Writes the index at `offset` from the extents and frames collected
     /// (in memory and spilled), in pieces through the write buffer; returns its checksum.
-    private func writeIndex(at offset: UInt64, extents kept: KeptExtents, frameCount: Int) throws -> UInt64 {
+    private func writeIndex(at offset: UInt64, extents kept: KeptExtents, frameCount: Int) throws -> (checksum: UInt64, digest: [UInt8]) {
         let checksum = ImageChecksumStream()
+        var digest = seal.map { _ in SealingDigestStream() }
         let block = ImageFormat.blockSize
         var position = offset
         var out = ImageByteWriter(capacity: 64)
@@ -432,6 +450,7 @@ public final class ImageWriter: FailsForGood {
         func take() throws {
             out.bytes.withUnsafeBytes { raw in
                 checksum.update(raw)
+                digest?.add(raw)
                 writeBuffer.copy(from: raw, to: writeBufferUsed)
             }
             writeBufferUsed += out.count
@@ -458,7 +477,7 @@ public final class ImageWriter: FailsForGood {
         }
         for frame in frames { try add(frame) }
         try emitChunk(final: true)
-        return checksum.digest
+        return (checksum.digest, digest?.finish() ?? [])
     }
 
     /// Writes `entries` of one index table into the spill area, just below what it already holds.
@@ -561,9 +580,9 @@ final class FrameJob: @unchecked Sendable {
     private(set) var lengthOnDisk = 0
 
     /// Bytes of `output` for frames of up to `inputBytes` of pages: the
-    /// largest frame is stored raw, header included, padded to 4 KiB.
+    /// largest frame is stored raw and sealed, header included, padded to 4 KiB.
     static func outputCapacity(inputBytes: Int) -> Int {
-        ImageFormat.roundUp(ImageFrameHeader.size + inputBytes)
+        ImageFormat.roundUp(ImageFrameHeader.size + inputBytes + ImageSeal.tagSize)
     }
 
     init(inputBytes: Int) {
@@ -587,7 +606,13 @@ final class FrameJob: @unchecked Sendable {
     /// before that happens, so a sample of every page is tried first
     /// (`ImageCompressibilityProbe`): a frame whose sample does not
     /// compress is stored raw without trying the whole.
-    func encode(codec: ImageFrameCodec, compression: ImageCompression, level: Int32, pageSize: Int) throws {
+    ///
+    /// With `seal`, the payload (compressed or raw) is then encrypted and
+    /// authenticated (`ImageSeal.seal`): the stored size counts the tag,
+    /// the stored checksum is the sealed bytes', and no checksum of the
+    /// pages is recorded (it would let a reader of the disk confirm a guess
+    /// of a page's contents).
+    func encode(codec: ImageFrameCodec, compression: ImageCompression, level: Int32, pageSize: Int, seal: ImageSeal?) throws {
         let size = pageCount * pageSize
         let pages = input.readable(0..<size)
         let payloadStart = ImageFrameHeader.size
@@ -598,6 +623,10 @@ final class FrameJob: @unchecked Sendable {
            try ImageCompressibilityProbe.samplesCompress(pages, pageSize: pageSize, scratch: payload, codec: codec,
                                                          compression: compression, level: level) {
             compressed = try codec.compress(pages, into: payload, codec: compression, level: level)
+        }
+        if let seal {
+            try encodeSealed(pages: pages, compressed: compressed, compression: compression, seal: seal)
+            return
         }
         let checksum = ImageChecksum.xxh3(pages)
         let stored: Int
@@ -614,6 +643,23 @@ final class FrameJob: @unchecked Sendable {
         header = ImageFrameHeader(codec: compressed == nil ? .none : compression, number: number, firstPage: firstPage,
                                   physicalAddress: physicalAddress, pageCount: pageCount, uncompressedSize: size,
                                   storedSize: stored, uncompressedChecksum: checksum, storedChecksum: storedChecksum)
+        header.store(into: output.bytes)
+        lengthOnDisk = ImageFormat.roundUp(payloadStart + stored)
+        output.zero(payloadStart + stored..<lengthOnDisk)
+    }
+
+    private func encodeSealed(pages: UnsafeRawBufferPointer, compressed: Int?, compression: ImageCompression,
+                              seal: ImageSeal) throws {
+        let payloadStart = ImageFrameHeader.size
+        let plaintextSize = compressed ?? pages.count
+        let stored = plaintextSize + ImageSeal.tagSize
+        var frame = ImageFrameHeader(codec: compressed == nil ? .none : compression, number: number, firstPage: firstPage,
+                                     physicalAddress: physicalAddress, pageCount: pageCount, uncompressedSize: pages.count,
+                                     storedSize: stored, uncompressedChecksum: 0, storedChecksum: 0)
+        let plaintext = compressed == nil ? pages : output.readable(payloadStart..<payloadStart + plaintextSize)
+        try seal.seal(plaintext, as: frame, into: output[payloadStart..<payloadStart + stored])
+        frame.storedChecksum = ImageChecksum.xxh3(output.readable(payloadStart..<payloadStart + stored))
+        header = frame
         header.store(into: output.bytes)
         lengthOnDisk = ImageFormat.roundUp(payloadStart + stored)
         output.zero(payloadStart + stored..<lengthOnDisk)
