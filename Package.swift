@@ -58,7 +58,7 @@ let package = Package(
         .executableTarget(name: "kjump-hibernation-kernel", dependencies: ["KJumpCore", "KJumpLinux"]),
         .testTarget(name: "KJumpCoreTests", dependencies: ["KJumpCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KJumpLinuxTests", dependencies: ["KJumpLinux", "KJumpCore"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "kjumpTests", dependencies: ["kjump"]),
+        .testTarget(name: "kjumpTests", dependencies: ["kjump", "KJumpCore"]),
         .testTarget(name: "kjumpHibernationKernelTests", dependencies: ["kjump-hibernation-kernel", "KJumpCore"]),
     ],
     swiftLanguageModes: [.v6]

@@ -31,6 +31,8 @@ struct DmesgCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("An ELF vmcore or a kjump image (told apart by their first bytes).", valueName: "dump"))
     var dump: String
 
+    @OptionGroup var key: KeyOptions
+
     @Flag(help: "Show who printed each record after the time, as the kernel's CONFIG_PRINTK_CALLER does: [   T42] for thread 42, [    C1] for CPU 1.")
     var showCaller = false
 
@@ -38,7 +40,7 @@ struct DmesgCommand: ParsableCommand {
     var showPriority = false
 
     func run() throws {
-        let opened = try KernelDump.open(path: dump)
+        let opened = try KernelDump.open(path: dump, unwrapper: try key.unwrapper())
         // The layout first: an older kernel's log format is refused before any paging work.
         let layout = try PrintkRingBufferLayout(vmcoreInfo: opened.vmcoreInfo)
         let space = try KernelAddressSpace(vmcoreInfo: opened.vmcoreInfo, memory: opened.memory)

@@ -29,6 +29,8 @@ struct ExportCommand: ParsableCommand {
             help: ArgumentHelp("zlib (default), zstd (smaller; needs readers built with zstd) or none.", valueName: "codec"))
     var kdumpCompression: String?
 
+    @OptionGroup var key: KeyOptions
+
     @Option(help: "Compression threads for --kdump (default: all processors).")
     var workers: Int?
 
@@ -51,15 +53,19 @@ struct ExportCommand: ParsableCommand {
     }
 
     func run() throws {
+        let unwrapper = try key.unwrapper()
         if let elf {
-            let result = try ElfExporter(image: image, output: elf).run()
+            var exporter = ElfExporter(image: image, output: elf)
+            exporter.unwrapper = unwrapper
+            let result = try exporter.run()
             print("kjump export: \(elf): \(result.loads) PT_LOAD segments, \(result.fileSize >> 20) MiB"
                   + (result.hasVmcoreinfo ? ", VMCOREINFO note" : ", no VMCOREINFO (the image does not carry it)"))
         } else if let kdump {
             let compression = KdumpCompression(rawValue: kdumpCompression ?? "zlib")!
-            let exporter = KdumpExporter(image: image, output: kdump, compression: compression,
+            var exporter = KdumpExporter(image: image, output: kdump, compression: compression,
                                          workers: workers ?? ImageWriter.Options.defaultWorkers)
-            let total = try KdumpExporter.memoryBytes(ofImage: image)
+            exporter.unwrapper = unwrapper
+            let total = try KdumpExporter.memoryBytes(ofImage: image, unwrapper: unwrapper)
             let result = try exporter.run(progress: ProgressMeter(label: "kjump export", totalBytes: total))
             let s = result.summary, header = result.header
             print("kjump export: \(kdump): kdump-compressed (\(compression)), \(s.dumpedPages) pages: "

@@ -8,6 +8,9 @@ enum ImageDescription {
             "created    \(header.createdAt) (unix seconds)",
             "kernel     \(header.systemKernel.osRelease), VMCOREINFO XXH3-128 \(header.systemKernel.vmcoreinfoXXH3)",
         ]
+        if let sealing = header.sealing {
+            lines.append("sealed     AES-256-GCM frames, to resume key \(sealing.recipient) by hibernation key \(sealing.sender)")
+        }
         if let state { lines.append("state      \(state.state)" + (state.failure.map { " (given up: \($0))" } ?? "")) }
         if header.reentryPoint != 0 { lines.append("re-entry   \(HexText.number(header.reentryPoint))") }
         if !header.hibernationRegion.ranges.isEmpty {

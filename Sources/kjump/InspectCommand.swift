@@ -13,6 +13,8 @@ struct InspectCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The image: a file or a block device.", valueName: "image"))
     var image: String
 
+    @OptionGroup var key: KeyOptions
+
     @Flag(name: .customLong("resume-command-line"),
           help: "Print only the command line the hibernation kernel must boot with to resume this image.")
     var resumeCommandLine = false
@@ -29,7 +31,7 @@ struct InspectCommand: ParsableCommand {
             print("the image was never committed: its writer stopped before the end")
             throw ExitCode.failure
         }
-        let reader = try ImageReader(source: source)
+        let reader = try ImageReader(source: source, unwrapper: try key.unwrapper())
         print(ImageDescription.render(header: reader.header, state: reader.state, summary: reader.summary))
         if reader.header.kind == .crash { print("panic      " + Self.panic(in: reader)) }
     }
@@ -59,9 +61,12 @@ struct VerifyCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The image: a file or a block device.", valueName: "image"))
     var image: String
 
+    @OptionGroup var key: KeyOptions
+
     func run() throws {
-        let reader = try ImageReader(source: try ImageFile.source(path: image))
+        let reader = try ImageReader(source: try ImageFile.source(path: image), unwrapper: try key.unwrapper())
         let summary = try reader.verify()
-        print("kjump verify: \(image): \(summary.frameCount) frames, \(summary.dataPages + summary.zeroPages) pages: OK")
+        print("kjump verify: \(image): \(summary.frameCount) frames, \(summary.dataPages + summary.zeroPages) pages"
+              + (reader.header.isSealed ? ", sealed and authentic" : "") + ": OK")
     }
 }

@@ -64,10 +64,13 @@ import Testing
         #expect(try Self.runs(reader) == ImageTesting.canonical(runs))
         // The same, streaming the index as the hibernation kernel does, and through restore.
         #expect(try Self.runs(Self.open(image, indexInMemory: false)) == ImageTesting.canonical(runs))
-        var restored: [UInt64: [UInt8]] = [:]
-        let writer = ImageRestoreTests.RecordingWriter()
-        try Self.open(image, indexInMemory: false).restore(makeWriter: { writer })
-        restored = writer.pages
+        var writers: [ImageRestoreTests.RecordingWriter] = []   // one a worker: they are not thread-safe
+        try Self.open(image, indexInMemory: false).restore(makeWriter: {
+            let writer = ImageRestoreTests.RecordingWriter()
+            writers.append(writer)
+            return writer
+        })
+        let restored = writers.reduce(into: [UInt64: [UInt8]]()) { $0.merge($1.pages) { first, _ in first } }
         for run in runs where run.kind == .data {
             for page in 0..<run.pageCount {
                 #expect(restored[run.address + UInt64(page * 4096)] == Array(run.bytes![page * 4096..<(page + 1) * 4096]))

@@ -9,6 +9,8 @@ import KJumpCore
 public struct ElfExporter {
     public var image: String
     public var output: String
+    /// Opens a sealed image.
+    public var unwrapper: (any ImageKeyUnwrapper)?
 
     public init(image: String, output: String) {
         self.image = image
@@ -23,7 +25,7 @@ public struct ElfExporter {
     }
 
     public func run() throws -> Result {
-        let reader = try ImageReader(source: try ImageFile.source(path: image))
+        let reader = try ImageReader(source: try ImageFile.source(path: image), unwrapper: unwrapper)
         let memory = try ImageSystemMemory(reader: reader)
         let pageSize = UInt64(reader.header.pageSize)
         // One PT_LOAD per run of consecutive pages, data and zero alike.

@@ -15,6 +15,8 @@ public struct KdumpExporter {
     public var output: String
     public var compression: KdumpCompression
     public var workers: Int
+    /// Opens a sealed image.
+    public var unwrapper: (any ImageKeyUnwrapper)?
 
     public init(image: String, output: String, compression: KdumpCompression = .zlib,
                 workers: Int = ImageWriter.Options.defaultWorkers) {
@@ -34,15 +36,15 @@ public struct KdumpExporter {
     }
 
     /// The bytes of memory the export describes (data and zero pages), for a progress meter's total.
-    public static func memoryBytes(ofImage path: String) throws -> UInt64 {
-        let reader = try ImageReader(source: try ImageFile.source(path: path), options: .init(workers: 0))
+    public static func memoryBytes(ofImage path: String, unwrapper: (any ImageKeyUnwrapper)? = nil) throws -> UInt64 {
+        let reader = try ImageReader(source: try ImageFile.source(path: path), options: .init(workers: 0), unwrapper: unwrapper)
         let pageSize = UInt64(reader.header.pageSize)
         return try ImageSystemMemory(reader: reader).extents.reduce(0) { $0 + $1.pageCount * pageSize }
     }
 
     public func run(progress: ProgressMeter? = nil) throws -> Result {
         let start = Clocks.now()
-        let reader = try ImageReader(source: try ImageFile.source(path: image), options: .init(workers: workers))
+        let reader = try ImageReader(source: try ImageFile.source(path: image), options: .init(workers: workers), unwrapper: unwrapper)
         let memory = try ImageSystemMemory(reader: reader)
         // Cut where makedumpfile cuts (the last memory section with struct pages), so that it can refilter the file.
         let pageSize = UInt64(reader.header.pageSize)

@@ -13,8 +13,8 @@ public struct KernelDump {
     /// ELF note, or the image header's `vmcoreinfo` note). An image is
     /// checked as `kjump verify` does, except for the frames' contents, which
     /// are checked as they are read; a crash dump and a hibernation image
-    /// read alike (`ImageSystemMemory`).
-    public static func open(path: String) throws -> KernelDump {
+    /// read alike (`ImageSystemMemory`). A sealed image needs `unwrapper`.
+    public static func open(path: String, unwrapper: (any ImageKeyUnwrapper)? = nil) throws -> KernelDump {
         let source = try ImageFile.source(path: path)
         let magic = try source.read(at: 0, count: Int(min(source.size, UInt64(DumpFormat.magicLength))))
         guard let format = DumpFormat(magic: magic) else { throw KernelDumpError.unknownFormat(path: path, magic: magic) }
@@ -24,7 +24,7 @@ public struct KernelDump {
             guard let info = VmcoreInfo(notes: core.notes) else { throw KernelDumpError.noVmcoreinfo(path: path, format: format) }
             return KernelDump(path: path, format: format, vmcoreInfo: info, memory: ElfCoreMemory(core: core, source: source))
         case .kjumpImage:
-            let reader = try ImageReader(source: source)
+            let reader = try ImageReader(source: source, unwrapper: unwrapper)
             guard let text = reader.header.note(ImageNote.vmcoreinfoKey) else {
                 throw KernelDumpError.noVmcoreinfo(path: path, format: format)
             }
