@@ -13,7 +13,8 @@ struct HibernateCommand: ParsableCommand {
         discussion: """
             Syncs, loads the hibernation kernel, and jumps. The hibernation kernel \
             writes this system's memory (free pages dropped, zero pages recorded, \
-            lz4-compressed, checksummed) to the resume device and powers off. At \
+            lz4-compressed, sealed with the hibernation key) to the resume device \
+            and powers off. At \
             the next boot, start the hibernation kernel with the image's resume \
             command line ('kjump inspect --resume-command-line DEVICE'); it puts the \
             memory back and this command returns, printing how long the system was \
@@ -43,6 +44,8 @@ struct HibernateCommand: ParsableCommand {
 
     @OptionGroup var kernel: HibernationKernelOptions
 
+    @OptionGroup var sealing: SealingOptions
+
     func validate() throws {
         try kernel.validate()
         guard (resumeDevice == nil) != (resumeFile == nil) else {
@@ -54,7 +57,7 @@ struct HibernateCommand: ParsableCommand {
         let target = try Hibernation.target(device: resumeDevice, file: resumeFile, report: Self.print)
         let request = Hibernation.Request(kernelPath: kernel.path, region: kernel.region, target: target, compression: compress.codec,
                                           extraCommandLine: kernel.consoleArguments(),
-                                          bootEntry: grubEntry.map(GrubOneShotBootEntry.init(name:)))
+                                          bootEntry: grubEntry.map(GrubOneShotBootEntry.init(name:)), sealing: try sealing.key())
         let resumed = try Hibernation(request, report: { Self.print($0, kernelPath: kernel.path) }).run()
         var line = "kjump: resumed; the system was away \(resumed.after.seconds(since: resumed.before))"
         if let consumedAt = resumed.consumedAt {

@@ -32,7 +32,7 @@ import Testing
         return try ImageReader.probe(ArrayByteSource(bytes))
     }
 
-    @Test func theLoaderCarriesTargetCodecConsoleAttemptAndFilesystems() {
+    @Test func theLoaderCarriesTargetCodecConsoleAttemptAndFilesystems() throws {
         let identity = FilesystemIdentity(device: "/dev/vda", uuid: "0b7c6c2e-2f4b-4b8e-9d7e-1c2d3e4f5a6b", mountCount: 4, lastMountTime: 77)
         let loader = Hibernation(Self.request).loader(attempt: "00ff", filesystems: [identity])
         #expect(loader.role == "hibernate")
@@ -41,6 +41,17 @@ import Testing
         var lz4 = Self.request
         lz4.compression = .lz4
         #expect(!Hibernation(lz4).loader(attempt: "1", filesystems: []).extraCommandLine.contains { $0.hasPrefix("kjump.compress") })
+        // The hibernation key goes to H in kjump's note, never on its command line (which H's console prints).
+        let key = try SealingKeyGeneration.generate(passphrase: nil).0
+        var sealed = Self.request
+        sealed.sealing = key
+        let sealedLoader = Hibernation(sealed).loader(attempt: "2", filesystems: [])
+        #expect(try HibernationKey(noteFields: sealedLoader.noteFields)?.id == key.id)
+        #expect(!sealedLoader.extraCommandLine.joined().contains(key.noteFields["seal-sender"]!))
+        #expect(try HibernationKey(noteFields: ["attempt": "2"]) == nil)
+        #expect(throws: SealingError.malformedKeyFile(what: "kjump's note", reason: "seal-sender is not 32 bytes in hexadecimal")) {
+            try HibernationKey(noteFields: ["seal-recipient": key.noteFields["seal-recipient"]!, "seal-sender": "00"])
+        }
     }
 
     @Test func aConsumedImageIsAResume() throws {

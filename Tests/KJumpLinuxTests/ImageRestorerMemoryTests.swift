@@ -13,7 +13,7 @@ import Testing
 
     /// A committed hibernation image of a few pages, and a fake /sys and /proc
     /// whose firmware map matches it and whose MemAvailable is `availableKiB`.
-    func setUp(availableKiB: Int) throws -> (image: String, root: String) {
+    func setUp(availableKiB: Int, sealing: HibernationKey? = nil) throws -> (image: String, root: String) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kjump-restorer-\(UUID().uuidString)").path
         for (index, entry) in firmware.enumerated() {
             let entryDirectory = "\(directory)/sys/firmware/memmap/\(index)"
@@ -33,7 +33,7 @@ import Testing
             firmwareMemoryMap: firmware, resumeCommandLine: "kjump.role=resume")
         let path = directory + "/image"
         let sink = try FileImageSink(path: path)
-        let writer = try ImageWriter(header: header, sink: sink, options: .init(workers: 0))
+        let writer = try ImageWriter(header: header, sink: sink, options: .init(workers: 0), sealing: sealing)
         let page = [UInt8](repeating: 0x5a, count: 4096)
         try page.withUnsafeBytes { try writer.append(address: 0x5000_0000, pages: $0) }
         try writer.finish(committedAt: 2)
@@ -65,6 +65,50 @@ import Testing
         // Past the memory check the image is consumed, then opening the memory device fails.
         #expect(throws: KJumpLinuxError.self) { try restorer.restore() }
         #expect(try ImageReader.probe(FileByteSource(path: image)).state.state == .consumed)
+    }
+}
+
+/// At resume, nothing that cannot be verified is resumed, and a refusal
+/// before the first page leaves the image as it was (not consumed).
+@Suite struct ImageRestorerSealingTests {
+    static let keys = try! SealingKeyGeneration.generate(passphrase: nil)
+    static var unwrapper: ResumeKeyUnwrapper { ResumeKeyUnwrapper(key: try! keys.1.open()) }
+
+    func restore(sealed: Bool, unwrapper: (any ImageKeyUnwrapper)?) throws -> (error: (any Error)?, state: ImageState) {
+        let memoryTests = ImageRestorerMemoryTests()
+        let (image, root) = try memoryTests.setUp(availableKiB: 60_000, sealing: sealed ? Self.keys.0 : nil)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        var restorer = ImageRestorer(target: ResumeTarget(device: image), unwrapper: unwrapper)
+        restorer.systemRoot = root
+        restorer.memoryDevice = root + "/no-mem-device"   // past every check the image is consumed, then this fails
+        var thrown: (any Error)?
+        do { _ = try restorer.restore() } catch { thrown = error }
+        return (thrown, try ImageReader.probe(FileByteSource(path: image)).state.state)
+    }
+
+    @Test func aSealedImageWithItsKeyGoesOnToConsume() throws {
+        let (error, state) = try restore(sealed: true, unwrapper: Self.unwrapper)
+        #expect(error is KJumpLinuxError)
+        #expect(state == .consumed)
+    }
+
+    @Test func aSealedImageWithoutAKeyIsRefusedAndLeftUnused() throws {
+        let (error, state) = try restore(sealed: true, unwrapper: nil)
+        #expect(error as? SealingError == .keyNeeded)
+        #expect(state == .committed)
+    }
+
+    @Test func anotherMachinesKeyIsRefusedAndTheImageLeftUnused() throws {
+        let other = try SealingKeyGeneration.generate(passphrase: nil).1
+        let (error, state) = try restore(sealed: true, unwrapper: ResumeKeyUnwrapper(key: try other.open()))
+        #expect(error as? SealingError == .wrongKey(imageKey: Self.keys.1.id, givenKey: other.id))
+        #expect(state == .committed)
+    }
+
+    @Test func withAKeyAnUnsealedImageIsRefusedAndLeftUnused() throws {
+        let (error, state) = try restore(sealed: false, unwrapper: Self.unwrapper)
+        #expect(error as? SealingError == .notSealed)
+        #expect(state == .committed)
     }
 }
 

@@ -43,10 +43,32 @@ public struct HibernationKey: Sendable {
     }
 }
 
+extension HibernationKey {
+    /// The key as fields of kjump's note (`KJumpNote`): how `kjump
+    /// hibernate` hands it to the hibernation kernel. Not on H's command
+    /// line, which the kernel prints on its console.
+    public var noteFields: [String: String] {
+        ["seal-recipient": HexText.bytes(recipientPublic.rawRepresentation),
+         "seal-sender": HexText.bytes(senderPrivate.rawRepresentation)]
+    }
+
+    /// The key in kjump's note, or nil when the note has none (an unsealed hibernation).
+    public init?(noteFields fields: [String: String]) throws(SealingError) {
+        guard fields["seal-recipient"] != nil || fields["seal-sender"] != nil else { return nil }
+        let parsed = SealingKeyFields(fields: fields, what: "kjump's note")
+        self.init(recipientPublic: try parsed.publicKey("seal-recipient"), senderPrivate: try parsed.privateKey("seal-sender"))
+    }
+}
+
 /// The fields of a key file, checked as they are taken.
 struct SealingKeyFields {
     let fields: [String: String]
     let what: String
+
+    init(fields: [String: String], what: String) {
+        self.fields = fields
+        self.what = what
+    }
 
     init(_ text: some StringProtocol, what: String, format: String) throws(SealingError) {
         self.what = what

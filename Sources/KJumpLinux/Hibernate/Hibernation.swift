@@ -24,15 +24,18 @@ public struct Hibernation {
         public var extraCommandLine: [String]
         /// The boot entry that starts the hibernation kernel at the next boot; nil when the user arms it.
         public var bootEntry: (any OneShotBootEntry)?
+        /// The machine's hibernation key: H seals the image with it. Nil hibernates unsealed.
+        public var sealing: HibernationKey?
 
         public init(kernelPath: String, region: HibernationRegion, target: ResumeTarget, compression: ImageCompression = .lz4,
-                    extraCommandLine: [String] = [], bootEntry: (any OneShotBootEntry)? = nil) {
+                    extraCommandLine: [String] = [], bootEntry: (any OneShotBootEntry)? = nil, sealing: HibernationKey? = nil) {
             self.kernelPath = kernelPath
             self.region = region
             self.target = target
             self.compression = compression
             self.extraCommandLine = extraCommandLine
             self.bootEntry = bootEntry
+            self.sealing = sealing
         }
     }
 
@@ -104,6 +107,7 @@ public struct Hibernation {
             extraCommandLine: request.extraCommandLine + request.target.commandLineWords
                 + (request.compression == .lz4 ? [] : ["kjump.compress=\(request.compression)"]))
         loader.noteFields["attempt"] = attempt
+        if let sealing = request.sealing { loader.noteFields.merge(sealing.noteFields) { $1 } }
         loader.noteFields["filesystems"] = filesystems.map(\.description).joined(separator: ",")
         return loader
     }

@@ -52,7 +52,9 @@ public struct HibernationImageSaver {
         let classified = Clocks.now()
         let header = Self.header(system, context: context, target: target, compression: compression,
                                  imageID: ImageID(bytes: SystemRandom.bytes(16)), createdAt: Int64(time(nil)))
-        let writer = try openWriter(header)
+        // The hibernation key in kjump's note seals the image; without one it is not sealed.
+        let sealing = try HibernationKey(noteFields: system.note.fields)
+        let writer = try openWriter(header, sealing: sealing)
         let (statistics, summary) = try Self.commitOrAbandon(writer, committedAt: { Int64(time(nil)) }) {
             // The rest of A's RAM: mem_map classified and pages saved in one pass, chunk by chunk.
             let (statistics, _) = try ImageSaver(recordZeroPages: true)
@@ -116,7 +118,7 @@ public struct HibernationImageSaver {
     /// that does not fit is a write error, never a partial (unresumable)
     /// image. The index waits at the target's end while the frames are
     /// written, so H's memory does not grow with A's.
-    private func openWriter(_ header: ImageHeader) throws -> ImageWriter {
+    private func openWriter(_ header: ImageHeader, sealing: HibernationKey?) throws -> ImageWriter {
         let sink = try target.openImageSink()
         let budget = ImageMemoryBudget.forWriting(
             availableBytes: try HibernationKernelMemory.availableBytes(), processors: ImageWriter.Options.defaultWorkers,
@@ -124,7 +126,8 @@ public struct HibernationImageSaver {
         let targetBytes = try target.openImageSource()
         return try ImageWriter(header: header, sink: sink,
                                options: .init(workers: budget.workers, maxFramesInFlight: budget.maxFramesInFlight),
-                               indexSpill: ImageIndexSpill(source: targetBytes, end: targetBytes.size))
+                               indexSpill: ImageIndexSpill(source: targetBytes, end: targetBytes.size),
+                               sealing: sealing)
     }
 
     /// Never commit an image the restorer would refuse: the hibernated system would be lost at resume.

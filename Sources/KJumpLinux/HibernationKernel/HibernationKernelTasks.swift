@@ -28,13 +28,29 @@ public enum HibernationKernelTasks {
 
     /// `resume`: restores the image on `device` (default: `kjump.resume=` of
     /// the command line) and jumps into it; returns only by throwing.
+    ///
+    /// A sealed image opens with the resume key at `kjump.resume-key=` (default
+    /// `/etc/kjump/resume.key`, put into H's initramfs beside it, or on a
+    /// device the init script mounted); a passphrase is asked on the console,
+    /// three tries. When a resume key is there, an image that is not sealed is refused.
     public static func resume(device: String?) throws {
-        let target = try device.map { ResumeTarget(device: $0) }
-            ?? resumeTarget(KernelCommandLine(parsing: try KernelFile.readText("/proc/cmdline")))
-        let result = try ImageRestorer(target: target).restore()
+        let line = KernelCommandLine(parsing: try KernelFile.readText("/proc/cmdline"))
+        let target = try device.map { ResumeTarget(device: $0) } ?? resumeTarget(line)
+        let unwrapper = try resumeKey(line)
+        let result = try ImageRestorer(target: target, unwrapper: unwrapper).restore()
         let f = DecimalText.twoDecimals
         print("kjump: restored \(result.summary.dataPages) data + \(result.summary.zeroPages) zero pages in \(f(result.seconds)) s (image checks \(f(result.checkSeconds)) s, memory writes \(f(result.memorySeconds)) s, H had \(result.availableBytes >> 20) MiB available\(HibernationKernelMemory.peakMemoryText)); jumping to \(HexText.number(result.reentryPoint))")
         try Kexec.jump(toReentryPoint: result.reentryPoint, region: result.region)
+    }
+
+    /// The resume key `kjump.resume-key=` names, opened; nil when none was
+    /// named and the default place holds none.
+    private static func resumeKey(_ line: KernelCommandLine) throws -> ResumeKeyUnwrapper? {
+        let named = line.value(of: "kjump.resume-key")
+        let path = named ?? SealingKeyFiles.defaultResumeKeyPath
+        if named == nil, !SealingKeyFiles.exists(path) { return nil }
+        let opener = ResumeKeyOpener(prompt: PassphrasePrompt(terminal: "/dev/console"))
+        return try opener.unwrapper(keyPath: path) { print("kjump: \($0)") }
     }
 
     /// The resume target named by `kjump.resume=` (and `kjump.resume-offset=`);

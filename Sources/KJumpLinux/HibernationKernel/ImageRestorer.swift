@@ -15,11 +15,17 @@ import KJumpCore
 /// far belong to the system kernel, which is not running, so nothing is harmed.
 public struct ImageRestorer {
     public var target: ResumeTarget
+    /// Opens a sealed image. With it, an image that is not sealed is refused;
+    /// without it, a sealed image is refused (before it is marked consumed).
+    public var unwrapper: (any ImageKeyUnwrapper)?
     public var memoryDevice: String = "/dev/mem"
     /// Prefix of /sys and /proc (the firmware map, meminfo): "" in H, a fake tree in tests.
     public var systemRoot: String = ""
 
-    public init(target: ResumeTarget) { self.target = target }
+    public init(target: ResumeTarget, unwrapper: (any ImageKeyUnwrapper)? = nil) {
+        self.target = target
+        self.unwrapper = unwrapper
+    }
 
     /// What was restored.
     public struct Result: Sendable {
@@ -40,8 +46,11 @@ public struct ImageRestorer {
     public func restore(progress: ProgressMeter? = nil) throws -> Result {
         let start = Clocks.now()
         // The index is read a window at a time: H's memory does not grow with the image.
-        let reader = try ImageReader(source: try target.openImageSource(), options: .init(indexInMemory: false))
+        // A sealed image's trailer and index are authenticated here; each frame before its pages are written.
+        let reader = try ImageReader(source: try target.openImageSource(), options: .init(indexInMemory: false),
+                                     unwrapper: unwrapper)
         try reader.checkResumable()
+        guard reader.canReadFrames else { throw SealingError.keyNeeded }
         let header = reader.header
         let firmwareNow = try FirmwareMemoryMap.read(root: systemRoot)
         if let difference = FirmwareMapMatch.difference(recorded: header.firmwareMemoryMap, current: firmwareNow) {

@@ -46,6 +46,9 @@ public enum SealingKeyFiles {
         }
     }
 
+    /// Whether a file is at `path`.
+    public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
     /// Removes a key file `create` wrote.
     public static func remove(_ path: String) throws(KJumpLinuxError) {
         if unlink(path) != 0, errno != ENOENT { throw .write(path: path, errno: Errno(rawValue: errno)) }
