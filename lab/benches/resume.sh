@@ -36,7 +36,8 @@ bench_main() {
     local cmdline
     cmdline=$("$OUT/bin/kjump" inspect --resume-command-line "$OUT/resume.img")
     WATCH_MARKERS=(KJUMP-H-INIT "kjump: restored" "KJUMP-HIBERNATE rc=0" KJUMP-RESUMED-WORKLOAD)
-    run_qemu_watching_retrying KJUMP-H-INIT "$OUT/kjump-resume.log" 900 "$HIBERNATION_KERNEL" "$cmdline console=ttyS0 panic=-1 quiet" \
+    # shellcheck disable=SC2046
+    run_qemu_watching_retrying KJUMP-H-INIT "$OUT/kjump-resume.log" 900 "$HIBERNATION_KERNEL" "$cmdline console=ttyS0 panic=-1 quiet" $(resume_key_initrd) \
         -drive "file=$OUT/data.img,if=virtio,format=raw" -drive "file=$OUT/resume.img,if=virtio,format=raw" \
         || { echo "bench resume: kjump's resume QEMU failed ($OUT/kjump-resume.log)"; exit 1; }
     k_resume=${MARK_S[KJUMP-RESUMED-WORKLOAD]:-}

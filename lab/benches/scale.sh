@@ -86,7 +86,7 @@ fit_line() {
 compression_bound() {
     local image=$1 sample_mib=$2 dir=$3 elf total stride compressed
     elf="$dir/bound.elf"
-    "$dir/bench-resume/bin/kjump" export "$image" --elf "$elf" >/dev/null 2>&1 || { echo "?"; return; }
+    "$dir/bench-resume/bin/kjump" export "$image" --elf "$elf" --key "$dir/bench-resume/keys/resume.key" >/dev/null 2>&1 || { echo "?"; return; }
     rm -f "$image"
     total=$(( $(stat -c %s "$elf") >> 20 ))
     stride=$(( (total + sample_mib - 1) / sample_mib ))

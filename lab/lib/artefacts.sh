@@ -6,6 +6,7 @@
 build_all() {
     local kdir
     build_kjump "$OUT/bin"
+    make_keys "$OUT" "$OUT/bin"
     build_workload "$OUT/bin"
     build_hibernation_kernel "$OUT" "$OUT/bin"
     build_system_initramfs "$OUT" "$OUT/bin" "$OUT/hibernation-bzImage"
@@ -13,6 +14,11 @@ build_all() {
     SYSTEM_KERNEL="$kdir/vmlinux"
     HIBERNATION_KERNEL="$OUT/hibernation-bzImage"
     make_disks "$OUT"
+}
+
+# resume_key_initrd: the QEMU arguments that give H's resume boot this run's resume key.
+resume_key_initrd() {
+    echo "-initrd $OUT/resume-key.cpio"
 }
 
 # system_append SCENARIO: the system kernel's command line for a guest scenario.

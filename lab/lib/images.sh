@@ -42,6 +42,22 @@ stage_busybox() {
     done
 }
 
+# make_keys OUTDIR BIN_DIR -> OUTDIR/keys/{hibernation,resume}.key and
+# OUTDIR/resume-key.cpio: this lab run's machine keys (kjump keygen on the
+# host). The hibernation key goes into the system's initramfs, so every
+# hibernation in the lab is sealed; the resume key, unprotected, is the
+# "key on another device": an extra initrd for H's resume boots, as a boot
+# loader would give it (GRUB: a second initrd line), unpacked over H's
+# built-in initramfs at /etc/kjump/resume.key.
+make_keys() {
+    local out=$1 bins=$2 staging="$1/resume-key-initramfs"
+    rm -rf "$out/keys" "$staging"
+    "$bins/kjump" keygen --no-passphrase --hibernation-key "$out/keys/hibernation.key" \
+        --resume-key "$out/keys/resume.key" >>"$out/lab.log" || die "kjump keygen failed"
+    install -D -m 0600 "$out/keys/resume.key" "$staging/etc/kjump/resume.key"
+    make_cpio "$staging" "$out/resume-key.cpio"
+}
+
 # build_system_initramfs OUTDIR BIN_DIR HIBERNATION_BZIMAGE -> OUTDIR/system-initramfs.cpio
 # busybox + kjump + the hibernation kernel at kjump's default path + the
 # workload + the guest scenario scripts.
@@ -52,6 +68,7 @@ build_system_initramfs() {
     cp "$bins/kjump" "$bins/kjump-workload" "$staging/bin/"
     mkdir -p "$staging/usr/lib/kjump"
     cp "$hkernel" "$staging/usr/lib/kjump/hibernation.bzImage"
+    install -D -m 0600 "$out/keys/hibernation.key" "$staging/etc/kjump/hibernation.key"
     install -m 0755 "$LAB_DIR/guest/system-init" "$staging/init"
     # The lab has no GRUB: these stand-ins print how kjump hibernate --grub-reboot called them.
     install -m 0755 "$LAB_DIR/guest/grub-stand-in" "$staging/sbin/grub-reboot"

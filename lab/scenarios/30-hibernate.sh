@@ -9,8 +9,9 @@ resume_boot() {
     local cmdline rc=0
     cmdline=$("$OUT/bin/kjump" inspect --resume-command-line "${2:-$OUT/resume.img}") || return 1
     WATCH_MARKERS=(KJUMP-RESUMED-WORKLOAD KJUMP-FILE-RESUMED)
+    # shellcheck disable=SC2046
     run_qemu_watching_retrying KJUMP-H-INIT "$1" 600 "$HIBERNATION_KERNEL" "$cmdline console=ttyS0 panic=-1 quiet" \
-        -drive "file=$OUT/data.img,if=virtio,format=raw" \
+        $(resume_key_initrd) -drive "file=$OUT/data.img,if=virtio,format=raw" \
         -drive "file=$OUT/resume.img,if=virtio,format=raw" || rc=$?
     RESUME_S=${MARK_S[KJUMP-RESUMED-WORKLOAD]:-${MARK_S[KJUMP-FILE-RESUMED]:-}}
     [ -z "$RESUME_S" ] || RESUME_S=$(printf '%.2f' "$RESUME_S")
@@ -23,16 +24,23 @@ resume_boot() {
 # vmcore whose log kjump and makedumpfile read alike. Sets IMAGE_LOG_LINES.
 check_image_readers() {
     local image=$1 release elf="$OUT/image-export.elf" text="$OUT/image-dmesg.txt"
+    local key=(--key "$OUT/keys/resume.key")
     release=$("$OUT/bin/kjump" inspect "$image" | sed -n 's/^kernel *\([^,]*\),.*/\1/p')
     [ -n "$release" ] || fail "kjump inspect does not name the hibernated kernel's release ($image)"
-    "$OUT/bin/kjump" dmesg "$image" > "$text" 2> "$OUT/image-dmesg.err" \
+    # Sealed: no plaintext of the guest's memory on the disk, nothing read without the key.
+    "$OUT/bin/kjump" inspect "$image" | grep -q '^sealed  *AES-256-GCM' || fail "the hibernation image is not sealed ($image)"
+    ! grep -aq "Linux version $release (" "$image" || fail "the sealed image holds the guest's boot banner in plaintext ($image)"
+    ! "$OUT/bin/kjump" dmesg "$image" > /dev/null 2>&1 || fail "kjump dmesg read the sealed image without its key"
+    "$OUT/bin/kjump" verify "${key[@]}" "$image" | grep -q 'sealed and authentic: OK' \
+        || fail "kjump verify --key does not find the image sealed and authentic ($image)"
+    "$OUT/bin/kjump" dmesg "${key[@]}" "$image" > "$text" 2> "$OUT/image-dmesg.err" \
         || fail "kjump dmesg cannot read the hibernation image: $(head -c 400 "$OUT/image-dmesg.err")"
     grep -q "^\[ *0\.000000\] Linux version $release (" "$text" \
         || fail "kjump dmesg on the hibernation image does not show the guest's boot banner 'Linux version $release' ($text)"
     grep -q '^\[ *0\.000000\] Command line: .*kjump_scenario=hibernate' "$text" \
         || fail "kjump dmesg on the hibernation image does not show the guest's command line ($text)"
     IMAGE_LOG_LINES=$(wc -l < "$text")
-    "$OUT/bin/kjump" export --elf "$elf" "$image" >&2 \
+    "$OUT/bin/kjump" export --elf "$elf" "${key[@]}" "$image" >&2 \
         || { rm -f "$elf"; fail "kjump export --elf failed on the hibernation image"; }
     if ! "$OUT/bin/kjump" dmesg "$elf" | cmp -s - "$text"; then
         rm -f "$elf"; fail "kjump dmesg on the ELF export of the hibernation image differs from the image's log"
@@ -63,7 +71,7 @@ scenario_main() {
     grep -a -q '^KJUMP-GRUB-CALL grub-reboot kjump-resume$' <<< "$clean" \
         || fail "kjump hibernate --grub-reboot did not arm the boot entry ($log)"
     hibernate_s=$(sed -n 's/.*hibernation image on .*, \([0-9.]*\) s (finding free pages.*/\1/p' <<< "$clean")
-    "$OUT/bin/kjump" verify "$OUT/resume.img" >&2 || fail "the image on the resume disk does not verify"
+    "$OUT/bin/kjump" verify --key "$OUT/keys/resume.key" "$OUT/resume.img" >&2 || fail "the image on the resume disk does not verify"
     local image_mib
     image_mib=$("$OUT/bin/kjump" inspect "$OUT/resume.img" | sed -n 's/.* image \([0-9.]*\) MiB$/\1/p')
 
@@ -134,7 +142,7 @@ scenario_main() {
     grep -a -q '^KJUMP-FILE-HIBERNATE rc=' <<< "$nclean" && fail "kjump hibernate --resume-file returned without powering off ($normal)"
     debugfs -R "dump /kjump.resume $OUT/resume-file.img" "$OUT/data.img" >/dev/null 2>&1 \
         || fail "debugfs cannot read /kjump.resume from the data disk"
-    "$OUT/bin/kjump" verify "$OUT/resume-file.img" >&2 || fail "the image in the resume file does not verify"
+    "$OUT/bin/kjump" verify --key "$OUT/keys/resume.key" "$OUT/resume-file.img" >&2 || fail "the image in the resume file does not verify"
     "$OUT/bin/kjump" inspect --resume-command-line "$OUT/resume-file.img" | grep -q 'kjump.resume=/dev/vda kjump.resume-offset=[0-9]' \
         || fail "the resume file's image does not name the file's place on /dev/vda"
     local flog="$OUT/resume-file.log" file_resume_s
@@ -150,5 +158,5 @@ scenario_main() {
     grep -a -q '^KJUMP-FILE-RESUMED' <<< "$fclean" || fail "the system resumed from the file did not finish ($flog)"
 
     pass "hibernate_s=$hibernate_s image_mib=$image_mib resume_s=$resume_s resume_file_s=${file_resume_s:-}" \
-        "h_available_mib=$save_avail/$restore_avail h_peak_mib=${save_peak:-?}/${restore_peak:-?} image_log_lines=$IMAGE_LOG_LINES"
+        "h_available_mib=$save_avail/$restore_avail h_peak_mib=${save_peak:-?}/${restore_peak:-?} image_log_lines=$IMAGE_LOG_LINES sealed=aes-256-gcm"
 }

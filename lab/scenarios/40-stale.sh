@@ -26,7 +26,8 @@ scenario_main() {
 
     local cmdline rlog="$OUT/resume.log"
     cmdline=$("$OUT/bin/kjump" inspect --resume-command-line "$OUT/resume.img")
-    run_qemu_retrying KJUMP-H-INIT "$rlog" 600 "$HIBERNATION_KERNEL" "$cmdline console=ttyS0 panic=-1 quiet" \
+    # shellcheck disable=SC2046
+    run_qemu_retrying KJUMP-H-INIT "$rlog" 600 "$HIBERNATION_KERNEL" "$cmdline console=ttyS0 panic=-1 quiet" $(resume_key_initrd) \
         -drive "file=$OUT/data.img,if=virtio,format=raw" -drive "file=$OUT/resume.img,if=virtio,format=raw" \
         -drive "file=$OUT/small.img,if=virtio,format=raw" \
         || fail "the resume QEMU did not power off cleanly (status $?; $rlog)"

@@ -2,6 +2,8 @@
 /// writer's and reader's callers.
 public struct ImageSummary: Sendable, Equatable {
     public var kind: ImageKind
+    /// Whether the frames are sealed (format 2).
+    public var isSealed: Bool
     public var compression: ImageCompression
     public var pageSize: Int
     /// Pages stored in frames.
@@ -26,6 +28,7 @@ public struct ImageSummary: Sendable, Equatable {
     public var isPartial: Bool { missingPages > 0 }
 
     init(header: ImageHeader, trailer: ImageTrailer, imageBytes: UInt64) {
+        isSealed = header.isSealed
         kind = header.kind
         compression = header.compression
         pageSize = header.pageSize

@@ -23,7 +23,7 @@ public enum HibernationKernelTasks {
         }
         let result = try saver.run(progress: ProgressMeter(label: "kjump hibernate", totalBytes: 0))
         let s = result.statistics
-        print("kjump: hibernation image on \(target.description): \(s.dataPages) data + \(s.zeroPages) zero pages, \(s.excludedPages) free pages left out, \(result.summary.imageBytes >> 20) MiB, \(DecimalText.oneDecimal(result.seconds)) s (finding free pages \(DecimalText.twoDecimals(result.classifySeconds)) s, /proc/vmcore mapped \(result.vmcoreMappings.count) times in \(DecimalText.twoDecimals(result.vmcoreMappings.seconds)) s, H had \(result.availableBytes >> 20) MiB available\(HibernationKernelMemory.peakMemoryText))")
+        print("kjump: hibernation image on \(target.description)\(result.summary.isSealed ? " (sealed)" : ""): \(s.dataPages) data + \(s.zeroPages) zero pages, \(s.excludedPages) free pages left out, \(result.summary.imageBytes >> 20) MiB, \(DecimalText.oneDecimal(result.seconds)) s (finding free pages \(DecimalText.twoDecimals(result.classifySeconds)) s, /proc/vmcore mapped \(result.vmcoreMappings.count) times in \(DecimalText.twoDecimals(result.vmcoreMappings.seconds)) s, H had \(result.availableBytes >> 20) MiB available\(HibernationKernelMemory.peakMemoryText))")
     }
 
     /// `resume`: restores the image on `device` (default: `kjump.resume=` of
@@ -39,7 +39,7 @@ public enum HibernationKernelTasks {
         let unwrapper = try resumeKey(line)
         let result = try ImageRestorer(target: target, unwrapper: unwrapper).restore()
         let f = DecimalText.twoDecimals
-        print("kjump: restored \(result.summary.dataPages) data + \(result.summary.zeroPages) zero pages in \(f(result.seconds)) s (image checks \(f(result.checkSeconds)) s, memory writes \(f(result.memorySeconds)) s, H had \(result.availableBytes >> 20) MiB available\(HibernationKernelMemory.peakMemoryText)); jumping to \(HexText.number(result.reentryPoint))")
+        print("kjump: restored \(result.summary.isSealed ? "and authenticated " : "")\(result.summary.dataPages) data + \(result.summary.zeroPages) zero pages in \(f(result.seconds)) s (image checks \(f(result.checkSeconds)) s, memory writes \(f(result.memorySeconds)) s, H had \(result.availableBytes >> 20) MiB available\(HibernationKernelMemory.peakMemoryText)); jumping to \(HexText.number(result.reentryPoint))")
         try Kexec.jump(toReentryPoint: result.reentryPoint, region: result.region)
     }
 
