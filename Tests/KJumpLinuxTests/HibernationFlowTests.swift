@@ -32,20 +32,26 @@ import Testing
         return try ImageReader.probe(ArrayByteSource(bytes))
     }
 
+    static let imageID = ImageID(bytes: Array(0..<16))
+
     @Test func theLoaderCarriesTargetCodecConsoleAttemptAndFilesystems() throws {
         let identity = FilesystemIdentity(device: "/dev/vda", uuid: "0b7c6c2e-2f4b-4b8e-9d7e-1c2d3e4f5a6b", mountCount: 4, lastMountTime: 77)
-        let loader = Hibernation(Self.request).loader(attempt: "00ff", filesystems: [identity])
+        let loader = Hibernation(Self.request).loader(attempt: "00ff", imageID: Self.imageID, filesystems: [identity])
         #expect(loader.role == "hibernate")
         #expect(loader.extraCommandLine == ["console=ttyS0", "kjump.resume=/dev/vdb", "kjump.resume-offset=8192", "kjump.compress=zstd"])
-        #expect(loader.noteFields == ["attempt": "00ff", "filesystems": identity.description])
+        #expect(loader.noteFields == ["attempt": "00ff", "filesystems": identity.description, "image-id": Self.imageID.description])
+        // The image's ID round-trips through the note as text.
+        #expect(ImageID(uuid: Self.imageID.description) == Self.imageID)
+        #expect(ImageID(uuid: "0b7c6c2e2f4b4b8e9d7e1c2d3e4f5a6b") == nil)
+        #expect(ImageID(uuid: "0b7c6c2e-2f4b-4b8e-9d7e-1c2d3e4f5a6") == nil)
         var lz4 = Self.request
         lz4.compression = .lz4
-        #expect(!Hibernation(lz4).loader(attempt: "1", filesystems: []).extraCommandLine.contains { $0.hasPrefix("kjump.compress") })
+        #expect(!Hibernation(lz4).loader(attempt: "1", imageID: Self.imageID, filesystems: []).extraCommandLine.contains { $0.hasPrefix("kjump.compress") })
         // The hibernation key goes to H in kjump's note, never on its command line (which H's console prints).
         let key = try SealingKeyGeneration.generate(passphrase: nil).0
         var sealed = Self.request
         sealed.sealing = key
-        let sealedLoader = Hibernation(sealed).loader(attempt: "2", filesystems: [])
+        let sealedLoader = Hibernation(sealed).loader(attempt: "2", imageID: Self.imageID, filesystems: [])
         #expect(try HibernationKey(noteFields: sealedLoader.noteFields)?.id == key.id)
         #expect(!sealedLoader.extraCommandLine.joined().contains(key.noteFields["seal-sender"]!))
         #expect(try HibernationKey(noteFields: ["attempt": "2"]) == nil)

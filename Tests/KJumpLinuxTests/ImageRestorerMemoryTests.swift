@@ -74,11 +74,13 @@ import Testing
     static let keys = try! SealingKeyGeneration.generate(passphrase: nil)
     static var unwrapper: ResumeKeyUnwrapper { ResumeKeyUnwrapper(key: try! keys.1.open()) }
 
-    func restore(sealed: Bool, unwrapper: (any ImageKeyUnwrapper)?) throws -> (error: (any Error)?, state: ImageState) {
+    func restore(sealed: Bool, unwrapper: (any ImageKeyUnwrapper)?,
+                 armedFor: ImageID? = nil) throws -> (error: (any Error)?, state: ImageState) {
         let memoryTests = ImageRestorerMemoryTests()
         let (image, root) = try memoryTests.setUp(availableKiB: 60_000, sealing: sealed ? Self.keys.0 : nil)
         defer { try? FileManager.default.removeItem(atPath: root) }
         var restorer = ImageRestorer(target: ResumeTarget(device: image), unwrapper: unwrapper)
+        restorer.expectedImageID = armedFor
         restorer.systemRoot = root
         restorer.memoryDevice = root + "/no-mem-device"   // past every check the image is consumed, then this fails
         var thrown: (any Error)?
@@ -103,6 +105,23 @@ import Testing
         let (error, state) = try restore(sealed: true, unwrapper: ResumeKeyUnwrapper(key: try other.open()))
         #expect(error as? SealingError == .wrongKey(imageKey: Self.keys.1.id, givenKey: other.id))
         #expect(state == .committed)
+    }
+
+    /// The boot entry names the image it was armed for; an older valid image put back is refused.
+    @Test func onlyTheImageTheBootWasArmedForResumes() throws {
+        let imageID = ImageID(bytes: [UInt8](repeating: 7, count: 16))   // setUp's image
+        let older = ImageID(bytes: [UInt8](repeating: 9, count: 16))
+        let (error, state) = try restore(sealed: true, unwrapper: Self.unwrapper, armedFor: older)
+        guard case let HibernationError.notArmedImage(found, armed)? = error as? HibernationError else {
+            Issue.record("expected notArmedImage, got \(String(describing: error))")
+            return
+        }
+        #expect(found == imageID && armed == older)
+        #expect("\(error!)".contains("an older image was put back"))
+        #expect(state == .committed)
+        let (armedError, armedState) = try restore(sealed: true, unwrapper: Self.unwrapper, armedFor: imageID)
+        #expect(armedError is KJumpLinuxError)   // past every check: the fake memory device
+        #expect(armedState == .consumed)
     }
 
     @Test func withAKeyAnUnsealedImageIsRefusedAndLeftUnused() throws {

@@ -2,12 +2,21 @@
 # shellcheck shell=bash
 source "$LAB_DIR/lib/artefacts.sh"
 
+# armed_image LOG: the image ID that `kjump hibernate --grub-reboot` bound
+# the one-shot entry to in LOG (the grub-editenv stand-in's call), if any.
+armed_image() {
+    tr -d '\r' < "$1" | sed -n 's/^KJUMP-GRUB-CALL grub-editenv - set kjump_image=\([0-9a-f-]*\)$/\1/p' | tail -1
+}
+
 # resume_boot LOG [IMAGE]: a new QEMU process boots the hibernation kernel with
-# the resume command line of IMAGE (default: the resume disk), on the same disks. Sets RESUME_S to the
-# seconds from QEMU start until the resumed workload has verified, if it did.
+# the resume command line of IMAGE (default: the resume disk), on the same
+# disks, as GRUB's one-shot entry would: with kjump.image=ARMED_IMAGE when a
+# hibernation armed it. Sets RESUME_S to the seconds from QEMU start until
+# the resumed workload has verified, if it did.
 resume_boot() {
     local cmdline rc=0
     cmdline=$("$OUT/bin/kjump" inspect --resume-command-line "${2:-$OUT/resume.img}") || return 1
+    [ -z "${ARMED_IMAGE:-}" ] || cmdline="$cmdline kjump.image=$ARMED_IMAGE"
     WATCH_MARKERS=(KJUMP-RESUMED-WORKLOAD KJUMP-FILE-RESUMED)
     # shellcheck disable=SC2046
     run_qemu_watching_retrying KJUMP-H-INIT "$1" 600 "$HIBERNATION_KERNEL" "$cmdline console=ttyS0 panic=-1 quiet" \
@@ -70,6 +79,10 @@ scenario_main() {
     grep -a -q '^KJUMP-HIBERNATE rc=' <<< "$clean" && fail "kjump hibernate returned in the first boot ($log)"
     grep -a -q '^KJUMP-GRUB-CALL grub-reboot kjump-resume$' <<< "$clean" \
         || fail "kjump hibernate --grub-reboot did not arm the boot entry ($log)"
+    ARMED_IMAGE=$(armed_image "$log")
+    [ -n "$ARMED_IMAGE" ] || fail "kjump hibernate --grub-reboot did not bind the boot entry to an image ($log)"
+    "$OUT/bin/kjump" inspect "$OUT/resume.img" | grep -q "^image  *$ARMED_IMAGE " \
+        || fail "the image on the resume disk is not $ARMED_IMAGE, the one the boot entry was armed for ($log)"
     hibernate_s=$(sed -n 's/.*hibernation image on .*, \([0-9.]*\) s (finding free pages.*/\1/p' <<< "$clean")
     "$OUT/bin/kjump" verify --key "$OUT/keys/resume.key" "$OUT/resume.img" >&2 || fail "the image on the resume disk does not verify"
     local image_mib
@@ -110,6 +123,7 @@ scenario_main() {
     grep -a -q '^KJUMP-SECOND-HIBERNATE rc=' <<< "$rclean" \
         && fail "the second hibernation returned without powering off: $(grep -a -m1 'Error:' <<< "$rclean") ($rlog)"
     local r2log="$OUT/resume2.log"
+    ARMED_IMAGE=$(armed_image "$rlog")
     resume_boot "$r2log" || fail "the second resume QEMU did not power off cleanly (status $?; $r2log)"
     grep -a -q '^KJUMP-SECOND-HIBERNATE rc=0' "$r2log" || fail "the second image did not resume ($r2log)"
     tr -d '\r' < "$r2log" | grep -a -q '^WORKLOAD-OK .*continued=yes' || fail "the workload did not survive the second resume ($r2log)"
@@ -146,6 +160,7 @@ scenario_main() {
     "$OUT/bin/kjump" inspect --resume-command-line "$OUT/resume-file.img" | grep -q 'kjump.resume=/dev/vda kjump.resume-offset=[0-9]' \
         || fail "the resume file's image does not name the file's place on /dev/vda"
     local flog="$OUT/resume-file.log" file_resume_s
+    ARMED_IMAGE=$(armed_image "$normal")   # hibernated without --grub-reboot: nothing armed, nothing bound
     resume_boot "$flog" "$OUT/resume-file.img" || fail "the resume-file QEMU did not power off cleanly (status $?; $flog)"
     rm -f "$OUT/resume-file.img"
     file_resume_s=$RESUME_S

@@ -83,6 +83,13 @@ public struct ImageID: Sendable, Hashable, CustomStringConvertible {
         self.bytes = bytes
     }
 
+    /// The ID spelled as `description` spells it; nil for any other text.
+    public init?(uuid text: some StringProtocol) {
+        let groups = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard groups.map(\.count) == [8, 4, 4, 4, 12], let bytes = HexText.decode(groups.joined()) else { return nil }
+        self.init(bytes: bytes)
+    }
+
     /// UUID text: 8-4-4-4-12 lowercase hexadecimal digits.
     public var description: String {
         [0..<4, 4..<6, 6..<8, 8..<10, 10..<16].map { HexText.bytes(bytes[$0]) }.joined(separator: "-")

@@ -78,8 +78,10 @@ public struct Hibernation {
         let filesystems = try MountedFilesystems.readWrite()
         for (device, identity) in filesystems where identity == nil { report(.filesystemWithoutIdentity(device: device)) }
         let attempt = Self.newAttemptID()
-        try load(loader(attempt: attempt, filesystems: filesystems.compactMap(\.identity)))
-        try armBootEntry()
+        // The image's ID is chosen here, so that the boot entry can be bound to it before the jump.
+        let imageID = ImageID(bytes: SystemRandom.bytes(16))
+        try load(loader(attempt: attempt, imageID: imageID, filesystems: filesystems.compactMap(\.identity)))
+        try armBootEntry(imageID: imageID)
         report(.hibernating(target: request.target))
         let clocks: (before: Clocks, after: Clocks)
         do { clocks = try PreservedContextJump.perform() } catch {
@@ -100,13 +102,15 @@ public struct Hibernation {
     }
 
     /// H's loader for this attempt: the target, the codec and the console on
-    /// its command line; the attempt and the filesystems in kjump's note.
-    public func loader(attempt: String, filesystems: [FilesystemIdentity]) -> HibernationKernelLoader {
+    /// its command line; the attempt, the image ID, the filesystems and the
+    /// hibernation key in kjump's note.
+    public func loader(attempt: String, imageID: ImageID, filesystems: [FilesystemIdentity]) -> HibernationKernelLoader {
         var loader = HibernationKernelLoader(
             kernelPath: request.kernelPath, region: request.region, role: "hibernate",
             extraCommandLine: request.extraCommandLine + request.target.commandLineWords
                 + (request.compression == .lz4 ? [] : ["kjump.compress=\(request.compression)"]))
         loader.noteFields["attempt"] = attempt
+        loader.noteFields["image-id"] = imageID.description
         if let sealing = request.sealing { loader.noteFields.merge(sealing.noteFields) { $1 } }
         loader.noteFields["filesystems"] = filesystems.map(\.description).joined(separator: ",")
         return loader
@@ -142,9 +146,9 @@ public struct Hibernation {
         report(.loaded(seconds: Double(Clocks.now().monotonic - loading.monotonic) / 1e9))
     }
 
-    private func armBootEntry() throws(HibernationError) {
+    private func armBootEntry(imageID: ImageID) throws(HibernationError) {
         guard let entry = request.bootEntry else { return }
-        do { try entry.arm() } catch {
+        do { try entry.arm(imageID: imageID) } catch {
             try? Kexec.unload(flags: Kexec.preserveContext)
             throw .bootEntryNotArmed(name: entry.name, cause: error)
         }

@@ -51,7 +51,8 @@ public struct HibernationImageSaver {
                                                     region: context.region, backupPage: memory.regionAware.backupPage(of:))
         let classified = Clocks.now()
         let header = Self.header(system, context: context, target: target, compression: compression,
-                                 imageID: ImageID(bytes: SystemRandom.bytes(16)), createdAt: Int64(time(nil)))
+                                 imageID: system.note.fields["image-id"].flatMap { ImageID(uuid: $0) } ?? ImageID(bytes: SystemRandom.bytes(16)),
+                                 createdAt: Int64(time(nil)))
         // The hibernation key in kjump's note seals the image; without one it is not sealed.
         let sealing = try HibernationKey(noteFields: system.note.fields)
         let writer = try openWriter(header, sealing: sealing)

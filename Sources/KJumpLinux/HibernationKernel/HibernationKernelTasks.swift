@@ -37,7 +37,14 @@ public enum HibernationKernelTasks {
         let line = KernelCommandLine(parsing: try KernelFile.readText("/proc/cmdline"))
         let target = try device.map { ResumeTarget(device: $0) } ?? resumeTarget(line)
         let unwrapper = try resumeKey(line)
-        let result = try ImageRestorer(target: target, unwrapper: unwrapper).restore()
+        var restorer = ImageRestorer(target: target, unwrapper: unwrapper)
+        if let armed = line.value(of: "kjump.image") {
+            guard let id = ImageID(uuid: armed) else {
+                throw KJumpLinuxError.malformed(path: "/proc/cmdline", reason: "kjump.image=\(armed) is not an image ID")
+            }
+            restorer.expectedImageID = id
+        }
+        let result = try restorer.restore()
         let f = DecimalText.twoDecimals
         print("kjump: restored \(result.summary.isSealed ? "and authenticated " : "")\(result.summary.dataPages) data + \(result.summary.zeroPages) zero pages in \(f(result.seconds)) s (image checks \(f(result.checkSeconds)) s, memory writes \(f(result.memorySeconds)) s, H had \(result.availableBytes >> 20) MiB available\(HibernationKernelMemory.peakMemoryText)); jumping to \(HexText.number(result.reentryPoint))")
         try Kexec.jump(toReentryPoint: result.reentryPoint, region: result.region)

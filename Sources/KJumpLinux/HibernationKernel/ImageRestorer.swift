@@ -18,6 +18,8 @@ public struct ImageRestorer {
     /// Opens a sealed image. With it, an image that is not sealed is refused;
     /// without it, a sealed image is refused (before it is marked consumed).
     public var unwrapper: (any ImageKeyUnwrapper)?
+    /// The image the boot entry was armed for (`kjump.image=`); any other is refused.
+    public var expectedImageID: ImageID?
     public var memoryDevice: String = "/dev/mem"
     /// Prefix of /sys and /proc (the firmware map, meminfo): "" in H, a fake tree in tests.
     public var systemRoot: String = ""
@@ -51,6 +53,9 @@ public struct ImageRestorer {
                                      unwrapper: unwrapper)
         try reader.checkResumable()
         guard reader.canReadFrames else { throw SealingError.keyNeeded }
+        if let expectedImageID, reader.header.imageID != expectedImageID {
+            throw HibernationError.notArmedImage(found: reader.header.imageID, armed: expectedImageID)
+        }
         let header = reader.header
         let firmwareNow = try FirmwareMemoryMap.read(root: systemRoot)
         if let difference = FirmwareMapMatch.difference(recorded: header.firmwareMemoryMap, current: firmwareNow) {
