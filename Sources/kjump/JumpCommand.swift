@@ -56,10 +56,14 @@ struct HibernationKernelOptions: ParsableArguments {
 
     @OptionGroup var regionOptions: RegionOptions
 
+    @Option(help: ArgumentHelp("More words for the hibernation kernel's command line (kernel parameters, or kjump.* ones).", valueName: "words"))
+    var append: String?
+
     func validate() throws { try regionOptions.validate() }
 
     var region: HibernationRegion { regionOptions.region }
 
-    /// The running kernel's console= words, so the hibernation kernel prints where this one does.
-    func consoleArguments() -> [String] { RunningKernel.consoleArguments() }
+    /// The running kernel's console= words, so the hibernation kernel prints
+    /// where this one does, and the words of --append.
+    func consoleArguments() -> [String] { RunningKernel.consoleArguments() + KernelCommandLine(parsing: append ?? "").words }
 }

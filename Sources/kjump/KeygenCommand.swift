@@ -44,20 +44,33 @@ struct KeygenCommand: ParsableCommand {
     @Flag(help: "Replace existing key files (images sealed to the old keys can then no longer be opened).")
     var force = false
 
+    @Option(help: ArgumentHelp("Instead of new keys: write this resume key again to --resume-key with a new protection (a new passphrase, or none with --no-passphrase). The keys stay the same, so images already sealed open with it.", valueName: "resume-key"))
+    var reprotect: String?
+
+    @Option(help: ArgumentHelp("With --reprotect: read the key's present passphrase from this file instead of asking.", valueName: "path"))
+    var oldPassphraseFile: String?
+
     func validate() throws {
-        if noPassphrase, resumeKey == nil {
+        if reprotect != nil, resumeKey == nil, !force {
+            throw ValidationError("--reprotect writes the key to --resume-key; give it (or --force to rewrite the key in place)")
+        }
+        if noPassphrase, resumeKey == nil, reprotect == nil {
             throw ValidationError("--no-passphrase keeps the resume key unprotected: give --resume-key on a device that is not this machine's")
         }
         if noPassphrase, passphraseFile != nil { throw ValidationError("--no-passphrase and --passphrase-file contradict each other") }
-        let parameters = Argon2idParameters(memoryKiB: argon2MemoryMib << 10, iterations: Argon2idParameters.default.iterations,
-                                            parallelism: Argon2idParameters.default.parallelism)
         if let problem = parameters.problem { throw ValidationError(problem) }
     }
 
     func run() throws {
         let resumePath = resumeKey ?? SealingKeyFiles.defaultResumeKeyPath
-        let parameters = Argon2idParameters(memoryKiB: argon2MemoryMib << 10, iterations: Argon2idParameters.default.iterations,
-                                            parallelism: Argon2idParameters.default.parallelism)
+        if let reprotect {
+            let opened = try ResumeKeyOpener(passphraseFile: oldPassphraseFile).open(try SealingKeyFiles.resumeKey(at: reprotect)) { print("kjump: \($0)") }
+            let resume = try opened.protected(passphrase: try passphrase(), parameters: parameters)
+            try SealingKeyFiles.create(resumePath, text: resume.text, replace: force)
+            print("kjump keygen: resume key \(resume.id) written again in \(resumePath)"
+                  + (resume.needsPassphrase ? " (protected by the new passphrase)" : " (unprotected: keep it off this machine)"))
+            return
+        }
         let (hibernation, resume) = try SealingKeyGeneration.generate(passphrase: try passphrase(), parameters: parameters)
         try SealingKeyFiles.create(resumePath, text: resume.text, replace: force)
         do {
@@ -71,14 +84,14 @@ struct KeygenCommand: ParsableCommand {
         print("kjump keygen: hibernation key \(hibernation.id) in \(hibernationKey): images are sealed to resume key \(resume.id)")
     }
 
+    private var parameters: Argon2idParameters {
+        Argon2idParameters(memoryKiB: argon2MemoryMib << 10, iterations: Argon2idParameters.default.iterations,
+                           parallelism: Argon2idParameters.default.parallelism)
+    }
+
     private func passphrase() throws -> [UInt8]? {
         if noPassphrase { return nil }
         if let passphraseFile { return try PassphrasePrompt.fromFile(passphraseFile) }
-        let prompt = PassphrasePrompt()
-        guard let first = try prompt.read("Passphrase for the resume key: "), !first.isEmpty else {
-            throw ValidationError("an empty passphrase protects nothing: type one, or use --no-passphrase with --resume-key on another device")
-        }
-        guard try prompt.read("The same again: ") == first else { throw ValidationError("the two passphrases differ") }
-        return first
+        return try PassphrasePrompt().readNew()
     }
 }

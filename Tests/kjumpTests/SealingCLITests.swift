@@ -51,6 +51,12 @@ import Testing
         #expect(again.status != 0)
         #expect(again.stderr.contains("exists already; give --force"))
         #expect(try keygen(["--force"]).status == 0)
+        // Missing directories are made (root-only), as for a key on a freshly mounted USB stick.
+        let nested = try KJumpBinary.run(["keygen", "--no-passphrase", "--resume-key", path("usb/kjump/resume.key"),
+                                          "--hibernation-key", path("etc/kjump/hibernation.key")])
+        #expect(nested.status == 0, "\(nested.stderr)")
+        let directoryMode = try FileManager.default.attributesOfItem(atPath: path("usb/kjump"))[.posixPermissions] as? Int
+        #expect(directoryMode == 0o700)
         let unprotected = try KJumpBinary.run(["keygen", "--no-passphrase"])
         #expect(unprotected.status == 64)
         #expect(unprotected.stderr.contains("give --resume-key on a device that is not this machine's"))
@@ -89,6 +95,19 @@ import Testing
         let wrong = try KJumpBinary.run(["verify", "--key", path("resume.key"), "--passphrase-file", path("wrong"), sealed])
         #expect(wrong.status == 1)
         #expect(wrong.stderr.contains("the passphrase does not open the resume key"))
+
+        // The same key written again under another protection opens the same images.
+        let plainKey = path("resume-plain.key")
+        let wrongOld = try KJumpBinary.run(["keygen", "--reprotect", path("resume.key"), "--old-passphrase-file", path("wrong"),
+                                            "--no-passphrase", "--resume-key", plainKey])
+        #expect(wrongOld.status == 1)
+        #expect(wrongOld.stderr.contains("the passphrase does not open the resume key"))
+        let reprotected = try KJumpBinary.run(["keygen", "--reprotect", path("resume.key"), "--old-passphrase-file", path("passphrase"),
+                                               "--no-passphrase", "--resume-key", plainKey])
+        #expect(reprotected.status == 0, "\(reprotected.stderr)")
+        #expect(reprotected.stdout.contains("written again"))
+        let plainDmesg = try KJumpBinary.run(["dmesg", "--key", plainKey, sealed])
+        #expect(plainDmesg.stdout == plain.stdout)
 
         // With a key, an image that is not sealed proves nothing and is refused.
         let unsealed = try KJumpBinary.run(["verify"] + key + [DmesgCLITests.hibernationFixture])

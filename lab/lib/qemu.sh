@@ -8,19 +8,24 @@ QEMU=${QEMU:-qemu-system-x86_64}
 KJUMP_QEMU_CPU=${KJUMP_QEMU_CPU:-max}
 
 # run_qemu LOG TIMEOUT_S KERNEL APPEND [extra qemu args...]
-# Boots KERNEL with APPEND, console on ttyS0 into LOG. Returns QEMU's status,
+# Boots KERNEL with APPEND, console on ttyS0 into LOG (and, with
+# KJUMP_QEMU_CONSOLE_SOCKET=PATH, on a Unix socket there too, through which
+# lab/lib/console-feed.py types on the console). Returns QEMU's status,
 # or 124 when the timeout ended it. Sets QEMU_SECONDS to its wall time.
 run_qemu() {
     local log=$1 timeout_s=$2 kernel=$3 append=$4
     shift 4
-    local start rc=0
+    local start rc=0 console="file,path=$log"
+    [ -z "${KJUMP_QEMU_CONSOLE_SOCKET:-}" ] \
+        || console="socket,path=$KJUMP_QEMU_CONSOLE_SOCKET,server=on,wait=off,logfile=$log"
     start=$(date +%s.%N)
     timeout --kill-after=10 "$timeout_s" "$QEMU" \
         -accel tcg -cpu "${KJUMP_QEMU_CPU:-max}" \
         -m "$KJUMP_GUEST_MEM_MIB" -smp "$KJUMP_GUEST_CPUS" \
         -kernel "$kernel" -append "$append" \
         -display none -monitor none -no-reboot \
-        -chardev "file,id=console,path=$log" -serial chardev:console \
+        -chardev "$console,id=console" \
+        -serial chardev:console \
         "$@" </dev/null >"$log.qemu" 2>&1 || rc=$?
     QEMU_SECONDS=$(echo "$(date +%s.%N) - $start" | bc)
     return "$rc"

@@ -56,6 +56,12 @@ public final class ImageWriter: FailsForGood {
         /// spilled (with an `ImageIndexSpill`). Default: 8192.
         public var indexEntriesInMemory: Int
 
+        /// Called by `finish` once everything but the commit is written and
+        /// synchronized (frames, index, trailer), just before the state
+        /// block is rewritten as committed: the lab's power cut at the last
+        /// moment an image can still be incomplete.
+        public var beforeCommit: (@Sendable () -> Void)?
+
         public init(workers: Int = Options.defaultWorkers, maxFramesInFlight: Int? = nil, writeChunkBytes: Int = 4 << 20,
                     capacity: UInt64? = nil, indexEntriesInMemory: Int = 8192) {
             self.workers = workers
@@ -270,6 +276,7 @@ public final class ImageWriter: FailsForGood {
             }
             try writeAligned(trailer.encoded(), at: trailerOffset)
             try sink.synchronize()
+            options.beforeCommit?()
             let state = ImageStateBlock(state: .committed, imageID: header.imageID, headerChecksum: headerChecksum,
                                         imageLength: imageLength, startedAt: header.createdAt, committedAt: committedAt)
             try writeAligned(state.encoded(), at: ImageStateBlock.offset)

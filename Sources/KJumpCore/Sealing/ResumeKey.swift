@@ -139,6 +139,16 @@ public struct ResumeKey: Sendable {
 public struct OpenedResumeKey: Sendable {
     public let recipientPrivate: Curve25519.KeyAgreement.PrivateKey
     public let senderPublic: Curve25519.KeyAgreement.PublicKey
+
+    /// The same key protected anew: by `passphrase` (a fresh salt), or not at all when nil.
+    public func protected(passphrase: [UInt8]?, parameters: Argon2idParameters = .default) throws -> ResumeKey {
+        guard let passphrase else {
+            return ResumeKey(recipientPublic: recipientPrivate.publicKey, senderPublic: senderPublic, protection: .none(recipientPrivate))
+        }
+        let salt = SymmetricKey(size: .bits128).withUnsafeBytes { Array($0) }
+        return try ResumeKey.protecting(recipientPrivate, senderPublic: senderPublic, passphrase: passphrase,
+                                        parameters: parameters, salt: salt)
+    }
 }
 
 /// A new pair of keys for one machine: `kjump keygen`.
@@ -150,11 +160,7 @@ public enum SealingKeyGeneration {
         let recipient = Curve25519.KeyAgreement.PrivateKey()
         let sender = Curve25519.KeyAgreement.PrivateKey()
         let hibernation = HibernationKey(recipientPublic: recipient.publicKey, senderPrivate: sender)
-        guard let passphrase else {
-            return (hibernation, ResumeKey(recipientPublic: recipient.publicKey, senderPublic: sender.publicKey, protection: .none(recipient)))
-        }
-        let salt = SymmetricKey(size: .bits128).withUnsafeBytes { Array($0) }
-        return (hibernation, try ResumeKey.protecting(recipient, senderPublic: sender.publicKey, passphrase: passphrase,
-                                                      parameters: parameters, salt: salt))
+        let opened = OpenedResumeKey(recipientPrivate: recipient, senderPublic: sender.publicKey)
+        return (hibernation, try opened.protected(passphrase: passphrase, parameters: parameters))
     }
 }

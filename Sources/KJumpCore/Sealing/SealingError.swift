@@ -50,7 +50,7 @@ public enum SealingError: Error, Equatable, CustomStringConvertible {
         case .frameNotAuthentic(let frame):
             "frame \(frame) is not authentic: its bytes, its header or its place in the image were altered, or it comes from another image"
         case .trailerNotAuthentic:
-            "the trailer is not authentic: the header, the trailer or the frame count were altered"
+            "the trailer is not authentic: the header, the trailer, the index or a frame (with its checksums) was altered"
         case .indexNotAuthentic:
             "the index is not authentic: its bytes do not match the digest the trailer seals"
         }

@@ -16,6 +16,8 @@ public struct HibernationImageSaver {
     public var target: ResumeTarget
     public var vmcore: String = "/proc/vmcore"
     public var compression: ImageCompression = .lz4
+    /// Called just before the image is committed (`ImageWriter.Options.beforeCommit`).
+    public var beforeCommit: (@Sendable () -> Void)?
 
     public init(context: HibernationKernelContext, target: ResumeTarget) {
         self.context = context
@@ -125,8 +127,9 @@ public struct HibernationImageSaver {
             availableBytes: try HibernationKernelMemory.availableBytes(), processors: ImageWriter.Options.defaultWorkers,
             frameInputBytes: header.frameInputBytes, writeChunkBytes: 4 << 20)
         let targetBytes = try target.openImageSource()
-        return try ImageWriter(header: header, sink: sink,
-                               options: .init(workers: budget.workers, maxFramesInFlight: budget.maxFramesInFlight),
+        var options = ImageWriter.Options(workers: budget.workers, maxFramesInFlight: budget.maxFramesInFlight)
+        options.beforeCommit = beforeCommit
+        return try ImageWriter(header: header, sink: sink, options: options,
                                indexSpill: ImageIndexSpill(source: targetBytes, end: targetBytes.size),
                                sealing: sealing)
     }

@@ -9,7 +9,9 @@ import KJumpCore
 public enum HibernationKernelTasks {
     /// `save-hibernation`: saves the frozen system kernel to `kjump.resume=`
     /// (and `kjump.resume-offset=`) of the command line, compressed as
-    /// `kjump.compress=` says (lz4 when absent).
+    /// `kjump.compress=` says (lz4 when absent). `kjump.lab-pause=before-commit`
+    /// (the lab's power-cut scenario) stops for good just before the commit,
+    /// saying so on the console, so that the lab can cut the power there.
     public static func saveHibernation() throws {
         let context = try HibernationKernelContext.current()
         let line = KernelCommandLine(parsing: try KernelFile.readText("/proc/cmdline"))
@@ -20,6 +22,13 @@ public enum HibernationKernelTasks {
                 throw KJumpLinuxError.malformed(path: "/proc/cmdline", reason: "kjump.compress=\(name) is not lz4, zstd or none")
             }
             saver.compression = codec
+        }
+        if line.value(of: "kjump.lab-pause") == "before-commit" {
+            saver.beforeCommit = {
+                print("KJUMP-H-PAUSED before-commit: frames, index and trailer written and synced; waiting for the power cut")
+                fflush(nil)
+                while true { sleep(3600) }
+            }
         }
         let result = try saver.run(progress: ProgressMeter(label: "kjump hibernate", totalBytes: 0))
         let s = result.statistics

@@ -42,6 +42,17 @@ public struct PassphrasePrompt {
         }
     }
 
+    /// A new passphrase, typed twice; throws when empty or the two differ.
+    public func readNew() throws -> [UInt8] {
+        guard let first = try read("Passphrase for the resume key: "), !first.isEmpty else {
+            throw SealingError.malformedKeyFile(what: "the passphrase", reason: "it is empty, which protects nothing: type one, or use --no-passphrase with --resume-key on another device")
+        }
+        guard try read("The same again: ") == first else {
+            throw SealingError.malformedKeyFile(what: "the passphrase", reason: "the two passphrases typed differ")
+        }
+        return first
+    }
+
     /// The passphrase kept in `path` (its first line), for scripts and the lab.
     public static func fromFile(_ path: String) throws(KJumpLinuxError) -> [UInt8] {
         let text = try KernelFile.readText(path)
@@ -74,7 +85,7 @@ public struct ResumeKeyOpener {
         for attempt in 1...max(tries, 1) {
             guard let passphrase = try prompt.read("Passphrase for resume key \(key.id): ") else { break }
             do { return try key.open(passphrase: passphrase) } catch SealingError.wrongPassphrase {
-                say(attempt < tries ? "wrong passphrase: \(tries - attempt) tries left" : "wrong passphrase: no tries left")
+                say(attempt < tries ? "wrong passphrase: \(tries - attempt) \(tries - attempt == 1 ? "try" : "tries") left" : "wrong passphrase: no tries left")
             }
         }
         throw SealingError.wrongPassphrase

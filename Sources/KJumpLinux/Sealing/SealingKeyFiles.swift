@@ -14,12 +14,9 @@ public enum SealingKeyFiles {
 
     /// Creates `path` with `text`, readable and writable by its owner only
     /// (0600), refusing to replace a file that exists unless `replace`.
-    /// The directory is created (0700) when missing. On failure nothing is left at `path`.
+    /// Missing directories are created (0700). On failure nothing is left at `path`.
     public static func create(_ path: String, text: String, replace: Bool) throws(KJumpLinuxError) {
-        let directory = FilePath(path).removingLastComponent().string
-        if !directory.isEmpty, access(directory, F_OK) != 0, mkdir(directory, 0o700) != 0 {
-            throw .write(path: directory, errno: Errno(rawValue: errno))
-        }
+        try makeDirectories(FilePath(path).removingLastComponent())
         var options: FileDescriptor.OpenOptions = [.create, .closeOnExec, .truncate]
         if !replace { options.insert(.exclusiveCreate) }
         let fd: FileDescriptor
@@ -43,6 +40,15 @@ public enum SealingKeyFiles {
         if let failure {
             unlink(path)
             throw .write(path: path, errno: failure)
+        }
+    }
+
+    /// `directory` and its missing parents, each 0700.
+    private static func makeDirectories(_ directory: FilePath) throws(KJumpLinuxError) {
+        guard !directory.isEmpty, access(directory.string, F_OK) != 0 else { return }
+        try makeDirectories(directory.removingLastComponent())
+        if mkdir(directory.string, 0o700) != 0, errno != EEXIST {
+            throw .write(path: directory.string, errno: Errno(rawValue: errno))
         }
     }
 
