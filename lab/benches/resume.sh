@@ -4,13 +4,44 @@
 #   hibernate s  from the guest starting to hibernate to QEMU's exit (power-off)
 #   image MiB    kjump: the image (kjump inspect); swsusp: blocks written to its fresh swap disk
 #   resume s     from the new QEMU process's start to the workload verified again
+# kjump's image is sealed (as by default); a first round hibernates and
+# resumes it unsealed (--no-seal), so that the table shows what sealing
+# costs (KJUMP_BENCH_UNSEALED=0 leaves that round out: lab/bench scale).
 # Last line: RATIO resume=<kjump/swsusp> image=<kjump/swsusp> hibernate=<kjump/swsusp>
 # shellcheck shell=bash
 source "$LAB_DIR/lib/qemu.sh"
 source "$LAB_DIR/lib/artefacts.sh"
 
+# unsealed_round: kjump hibernate --no-seal and its resume, on fresh disks;
+# sets U_HIBERNATE, U_IMAGE, U_RESUME, U_SAVE and U_RESTORE (H's own figures).
+unsealed_round() {
+    local log="$OUT/unsealed-hibernate.log" rlog="$OUT/unsealed-resume.log" cmdline
+    WATCH_MARKERS=(KJUMP-HIBERNATE-BEGIN)
+    run_qemu_watching_retrying KJUMP-INIT "$log" 900 "$SYSTEM_KERNEL" "$(system_append hibernate) kjump_no_seal=1" \
+        -initrd "$OUT/system-initramfs.cpio" \
+        -drive "file=$OUT/data.img,if=virtio,format=raw" -drive "file=$OUT/resume.img,if=virtio,format=raw" \
+        || { echo "bench resume: kjump's unsealed hibernation QEMU failed ($log)"; exit 1; }
+    [ -n "${MARK_S[KJUMP-HIBERNATE-BEGIN]:-}" ] || { echo "bench resume: kjump never began to hibernate ($log)"; exit 1; }
+    "$OUT/bin/kjump" inspect "$OUT/resume.img" | grep -q '^sealed' && { echo "bench resume: the --no-seal image is sealed ($log)"; exit 1; }
+    U_HIBERNATE=$(echo "$QEMU_SECONDS - ${MARK_S[KJUMP-HIBERNATE-BEGIN]}" | bc)
+    U_IMAGE=$("$OUT/bin/kjump" inspect "$OUT/resume.img" | sed -n 's/.* image \([0-9.]*\) MiB$/\1/p')
+    U_SAVE=$(tr -d '\r' < "$log" | sed -n 's/^kjump: hibernation image on .*, \([0-9.]*\) s (finding free pages.*/\1/p' | head -1)
+    cmdline=$("$OUT/bin/kjump" inspect --resume-command-line "$OUT/resume.img")
+    WATCH_MARKERS=(KJUMP-RESUMED-WORKLOAD)
+    # No resume key in H: an unsealed image is resumed only where no key is configured.
+    run_qemu_watching_retrying KJUMP-H-INIT "$rlog" 900 "$HIBERNATION_KERNEL" "$cmdline console=ttyS0 panic=-1 quiet" \
+        -drive "file=$OUT/data.img,if=virtio,format=raw" -drive "file=$OUT/resume.img,if=virtio,format=raw" \
+        || { echo "bench resume: kjump's unsealed resume QEMU failed ($rlog)"; exit 1; }
+    U_RESUME=${MARK_S[KJUMP-RESUMED-WORKLOAD]:-}
+    [ -n "$U_RESUME" ] && serial_has "$rlog" '^WORKLOAD-OK .*continued=yes' \
+        || { echo "bench resume: kjump did not resume the unsealed image ($rlog)"; exit 1; }
+    U_RESTORE=$(tr -d '\r' < "$rlog" | sed -n 's/^kjump: restored .* in \([0-9.]*\) s (image checks.*/\1/p' | head -1)
+    make_disks "$OUT"
+}
+
 bench_main() {
     build_all >&2 || { echo "bench resume: building the lab artefacts failed"; exit 1; }
+    [ "${KJUMP_BENCH_UNSEALED:-1}" = 0 ] || unsealed_round
 
     # kjump: hibernate, then resume in a new QEMU process.
     local log="$OUT/kjump-hibernate.log"
@@ -91,9 +122,14 @@ bench_main() {
     s_image=$(echo "scale=1; $written / 1024" | bc)
     uncompressed=$(tr -d '\r' < "$OUT/swsusp-hibernate.log" | sed -n 's/.*Wrote \([0-9]*\) kbytes.*/\1/p' | head -1)
 
-    printf '%-8s %12s %10s %10s\n' tool "hibernate s" "image MiB" "resume s"
-    printf '%-8s %12.2f %10s %10.2f\n' kjump "$k_hibernate" "$k_image" "$k_resume"
-    printf '%-8s %12.2f %10s %10.2f\n' swsusp "$s_hibernate" "$s_image" "$s_resume"
+    printf '%-15s %12s %10s %10s\n' tool "hibernate s" "image MiB" "resume s"
+    printf '%-15s %12.2f %10s %10.2f\n' kjump "$k_hibernate" "$k_image" "$k_resume"
+    [ -z "${U_HIBERNATE:-}" ] || printf '%-15s %12.2f %10s %10.2f\n' kjump-unsealed "$U_HIBERNATE" "$U_IMAGE" "$U_RESUME"
+    printf '%-15s %12.2f %10s %10.2f\n' swsusp "$s_hibernate" "$s_image" "$s_resume"
+    if [ -n "${U_HIBERNATE:-}" ]; then
+        percent() { echo "scale=1; ($1 - $2) * 100 / $2" | bc | sed 's/^\./0./; s/^-\./-0./'; }
+        echo "sealing: hibernate +$(percent "$k_hibernate" "$U_HIBERNATE") %, resume +$(percent "$k_resume" "$U_RESUME") % (H's save ${h_save:-?} s sealed against ${U_SAVE:-?} s, restore ${r_restore:-?} s against ${U_RESTORE:-?} s; target: at most +10 %)"
+    fi
     [ -z "$uncompressed" ] || echo "(swsusp reported writing $((uncompressed / 1024)) MiB of pages before LZO compression)"
     echo "(${KJUMP_GUEST_MEM_MIB} MiB guest, ${KJUMP_GUEST_CPUS} vCPUs, ${KJUMP_WORKLOAD_MIB} MiB workload, QEMU TCG; resume = QEMU start to the workload verified again)"
     printf 'kjump hibernate: load %s s, freeze+jump+H boot %.2f s, save %s s (filter %s s), power-off %.2f s; H peak %s MiB\n' \

@@ -28,7 +28,7 @@ bench_main() {
             dir="$OUT/$size-$run"
             rm -rf "$dir" && mkdir -p "$dir"
             log "scale: $size MiB guest, run $run of $runs"
-            out=$(KJUMP_GUEST_MEM_MIB=$size KJUMP_GUEST_CPUS=2 KJUMP_WORKLOAD_MIB=$(( size * percent / 100 )) \
+            out=$(KJUMP_GUEST_MEM_MIB=$size KJUMP_GUEST_CPUS=2 KJUMP_WORKLOAD_MIB=$(( size * percent / 100 )) KJUMP_BENCH_UNSEALED=0 \
                   KJUMP_LAB_OUT="$dir" "$LAB_DIR/bench" resume 2> "$dir/bench.log")
             echo "$out" > "$dir/bench.out"
             grep -q '^RATIO ' <<< "$out" || { echo "bench scale: lab/bench resume failed at $size MiB: $(tail -1 <<< "$out") ($dir)"; exit 1; }

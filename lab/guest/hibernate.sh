@@ -10,7 +10,8 @@ sync
 dmesg_before=$(dmesg | wc -l)
 # Timed from here, as lab/guest/swsusp.sh times swsusp: after the same sync.
 echo "KJUMP-HIBERNATE-BEGIN"
-kjump hibernate --resume-device /dev/vdb --grub-reboot kjump-resume
+# kjump_no_seal=1 on the kernel command line (lab/bench resume's unsealed round): a plaintext image.
+kjump hibernate --resume-device /dev/vdb --grub-reboot kjump-resume ${kjump_no_seal:+--no-seal}
 echo "KJUMP-HIBERNATE rc=$?"
 # Only a resumed system gets here: check every byte, the disks and the log.
 kjump-workload verify --state-dir /tmp/workload

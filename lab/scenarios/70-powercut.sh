@@ -16,10 +16,10 @@ cut_case() {
     pid=$!
     while kill -0 "$pid" 2>/dev/null && [ -z "$cut" ] && [ "$waited" -lt 6000 ]; do
         case $when in
-            early)  grep -a -q 'kjump hibernate: [0-9]*/[0-9]* MiB' "$log" && cut=yes ;;
+            early)  grep -a -q 'kjump hibernate: [0-9]*/[0-9]* MiB' "$log" && cut="at H's first progress line" ;;
             middle) percent=$(grep -a -o 'MiB ([0-9]*%)' "$log" | tail -1 | tr -dc '0-9')
-                    [ "${percent:-0}" -ge 50 ] && cut="yes at $percent %" ;;
-            before-commit) grep -a -q '^KJUMP-H-PAUSED before-commit' "$log" && cut=yes ;;
+                    [ "${percent:-0}" -ge 50 ] && cut="with $percent % of memory gone through" ;;
+            before-commit) grep -a -q '^KJUMP-H-PAUSED before-commit' "$log" && cut="at H's pause before the commit" ;;
         esac
         [ -n "$cut" ] || { sleep 0.05; waited=$((waited + 1)); }
     done
@@ -48,7 +48,7 @@ cut_case() {
     e2fsck -n -f "$OUT/data.img" > "$OUT/$name-fsck.log" 2>&1 \
         || { CASE_LINES+=("FAIL $name: e2fsck -n finds the data disk damaged ($OUT/$name-fsck.log)"); return; }
     PASSED=$((PASSED + 1))
-    CASE_LINES+=("ok   $name: cut ${cut#yes}, image state $state, refused: $reason")
+    CASE_LINES+=("ok   $name: cut $cut, image state $state, refused: $reason")
 }
 
 scenario_main() {

@@ -25,7 +25,7 @@ public enum HibernationKernelTasks {
         }
         if line.value(of: "kjump.lab-pause") == "before-commit" {
             saver.beforeCommit = {
-                print("KJUMP-H-PAUSED before-commit: frames, index and trailer written and synced; waiting for the power cut")
+                print("\nKJUMP-H-PAUSED before-commit: frames, index and trailer written and synced; waiting for the power cut")
                 fflush(nil)
                 while true { sleep(3600) }
             }
