@@ -2,11 +2,12 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help deps build release test unit-test lab-test vmcore-test bench bench-scale demo clean
+.PHONY: help deps build release test unit-test fuzz lab-test vmcore-test bench bench-scale demo clean
 
 help:
 	@echo "make demo       install what is missing, build everything, run the demo scenario"
-	@echo "make test       install what is missing, then unit tests (swift test), every lab scenario in QEMU, tests on a real vmcore, benchmarks"
+	@echo "make test       install what is missing, then unit tests (swift test), fuzzing, every lab scenario in QEMU, tests on a real vmcore, benchmarks"
+	@echo "make fuzz       every libFuzzer target for KJUMP_FUZZ_SECONDS (60) seconds each (docs/FUZZING.md)"
 	@echo "make bench-scale kjump against swsusp at 1, 2, 4 and 8 GiB (about 40 minutes; not part of make test)"
 	@echo "make deps       install the Debian packages the build and the lab need"
 	@echo "make build      debug build of kjump"
@@ -23,6 +24,11 @@ release:
 
 unit-test:
 	swift test
+
+# libFuzzer targets for the parsers of untrusted bytes (Fuzz/, docs/FUZZING.md):
+# each runs KJUMP_FUZZ_SECONDS (default 60) seconds; fails on any crash.
+fuzz:
+	lab/fuzz
 
 lab-test:
 	lab/run-all
@@ -47,10 +53,10 @@ bench-scale: deps
 
 # On a fresh machine `make test` installs what is missing first (lab/deps, as
 # root; otherwise it names the packages to install), as `make demo` does.
-test: deps unit-test lab-test vmcore-test bench
+test: deps unit-test fuzz lab-test vmcore-test bench
 
 demo: deps
 	lab/demo
 
 clean:
-	rm -rf .build lab/out
+	rm -rf .build Fuzz/.build lab/out

@@ -113,6 +113,21 @@ enum Page612 {
         #expect(layout == expected)
     }
 
+    /// Found by lab/fuzz (FuzzVmcoreInfo), minimized to these two lines: the
+    /// check that an 8-byte field fits in struct page added 8 to the offset and
+    /// trapped on an offset near 2^64.
+    @Test func anOffsetNear2To64IsImplausibleNotATrap() throws {
+        let minimized = "\nSIZE(page)=4\nOFFSET(page.flags)=018446744073709551615"
+        #expect(throws: PageFilterError.implausible("OFFSET(page.flags)=18446744073709551615 in a 4-byte struct page")) {
+            try MemMapLayout(vmcoreInfo: VmcoreInfo(text: minimized))
+        }
+        var info = VmcoreInfo(text: try fixtureText("vmcoreinfo-6.12-sample.txt"))
+        info.offsets["page.mapping"] = UInt64.max - 7
+        #expect(throws: PageFilterError.implausible("OFFSET(page.mapping)=18446744073709551608 in a 64-byte struct page")) {
+            try MemMapLayout(vmcoreInfo: info)
+        }
+    }
+
     @Test func namesTheMissingLine() throws {
         let text = try fixtureText("vmcoreinfo-6.12-sample.txt")
         for (line, name) in [("SIZE(page)=", "SIZE(page)"), ("OFFSET(page.private)=", "OFFSET(page.private)"),

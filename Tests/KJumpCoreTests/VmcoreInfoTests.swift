@@ -77,6 +77,21 @@ import Testing
         #expect(info.symbols.isEmpty)
     }
 
+    /// Found by lab/fuzz (FuzzVmcoreInfo), minimized to `PAGESIZE=-6`: the
+    /// value was kept, and MemMapLayout (like every reader that takes the
+    /// page size as a UInt64) trapped on it. A page size is a positive power of two.
+    @Test func aPageSizeThatIsNoPositivePowerOfTwoIsMalformed() throws {
+        #expect(throws: PageFilterError.missing("SIZE(page)")) { try MemMapLayout(vmcoreInfo: VmcoreInfo(text: "PAGESIZE=-6")) }
+        let sample = try fixtureText("vmcoreinfo-6.12-sample.txt").split(separator: "\n")
+        for line in ["PAGESIZE=-6", "PAGESIZE=0", "PAGESIZE=4095"] {
+            let info = VmcoreInfo(text: sample.map { $0 == "PAGESIZE=4096" ? line : String($0) }.joined(separator: "\n"))
+            #expect(info.pageSize == nil)
+            #expect(info.malformedLines == [line])
+            #expect(try MemMapLayout(vmcoreInfo: info).pageSize == 4096)
+        }
+        #expect(VmcoreInfo(text: "PAGESIZE=65536").pageSize == 65536)
+    }
+
     @Test func fromANoteDescriptorWithPadding() throws {
         let text = try fixtureText("vmcoreinfo-6.12-sample.txt")
         let info = VmcoreInfo(noteDescriptor: Array(text.utf8) + [0, 0, 0])

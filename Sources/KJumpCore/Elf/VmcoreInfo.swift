@@ -14,7 +14,7 @@ public struct VmcoreInfo: Sendable, Equatable {
     public var osRelease: String?
     /// `BUILD-ID`: the kernel image's 20-byte build id as 40 hex digits.
     public var buildID: String?
-    /// `PAGESIZE`.
+    /// `PAGESIZE`: a positive power of two (any other value is a malformed line).
     public var pageSize: Int?
     /// `SYMBOL(name)`: virtual addresses.
     public var symbols: [String: UInt64] = [:]
@@ -113,7 +113,7 @@ public struct VmcoreInfo: Sendable, Equatable {
         case "BUILD-ID":
             buildID = String(value)
         case "PAGESIZE":
-            guard let number = Int(value) else { return false }
+            guard let number = Int(value), number > 0, number & (number - 1) == 0 else { return false }
             pageSize = number
         case "KERNELOFFSET":
             guard let number = Self.hexadecimal(value) else { return false }

@@ -47,7 +47,7 @@ public struct MemMapLayout: Sendable, Equatable {
         }
         func offset(_ name: String, within limit: Int) throws(PageFilterError) -> Int {
             guard let value = info.offsets[name] else { throw .missing("OFFSET(\(name))") }
-            guard value + 8 <= UInt64(limit) else { throw .implausible("OFFSET(\(name))=\(value) in a \(limit)-byte struct page") }
+            guard limit >= 8, value <= UInt64(limit - 8) else { throw .implausible("OFFSET(\(name))=\(value) in a \(limit)-byte struct page") }
             return Int(value)
         }
         func bit(_ name: String) throws(PageFilterError) -> Int {
