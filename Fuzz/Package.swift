@@ -17,6 +17,7 @@ let fuzzTargets = [
     "FuzzVmcoreInfo",
     "FuzzBzImage",
     "FuzzImage",
+    "FuzzKeyFiles",
 ]
 
 let package = Package(

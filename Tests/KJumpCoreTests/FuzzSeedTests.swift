@@ -69,4 +69,33 @@ import Testing
             try Data(seed.bytes).write(to: directory.appendingPathComponent(seed.name))
         }
     }
+
+    /// The image fuzz target's sealed seed (format 2.0): the fixture runs,
+    /// sealed with a fresh key. The target reads it without its key, as
+    /// `kjump inspect` does: header, sealing record, state, trailer, index.
+    /// `KJUMP_WRITE_SEALED_FUZZ_SEED=$PWD/Fuzz/Corpus/FuzzImage swift test --filter writeSealedImageSeed`.
+    static func sealedImageSeed() throws -> [UInt8] {
+        let sink = ArrayImageSink()
+        let writer = try ImageWriter(header: ImageTesting.header(frameInputBytes: 4 * 4096), sink: sink,
+                                     options: .init(workers: 0), sealing: try SealingKeyGeneration.generate(passphrase: nil).0)
+        for run in ImageTesting.fixtureRuns() {
+            if let bytes = run.bytes { try writer.append(address: run.address, pages: bytes) } else {
+                try writer.appendZero(address: run.address, pageCount: UInt64(run.pageCount))
+            }
+        }
+        try writer.finish(committedAt: ImageTesting.committedAt)
+        return sink.bytes
+    }
+
+    @Test func theSealedSeedIsReadWithoutItsKeyUpToItsFrames() throws {
+        let reader = try ImageReader(source: ArrayByteSource(try Self.sealedImageSeed()))
+        #expect(reader.header.isSealed && reader.frames.count > 1)
+        #expect(throws: SealingError.keyNeeded) { try reader.verify() }
+    }
+
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["KJUMP_WRITE_SEALED_FUZZ_SEED"] != nil))
+    func writeSealedImageSeed() throws {
+        let directory = URL(fileURLWithPath: ProcessInfo.processInfo.environment["KJUMP_WRITE_SEALED_FUZZ_SEED"]!)
+        try Data(try Self.sealedImageSeed()).write(to: directory.appendingPathComponent("image-v2.0-sealed.kjimg"))
+    }
 }
