@@ -101,3 +101,15 @@ import Testing
                 == ["kjump.target=/dev/vdc", "kjump.dump-level=31", "kjump.compress=zstd", "kjump.target-dir=/dumps", "console=ttyS0", "irqpoll"])
     }
 }
+
+/// H reads its typed words (`kjump.compress=`, `kjump.image=`) through one helper.
+@Suite struct HibernationKernelCommandLineTests {
+    @Test func aTypedWordIsParsedAbsentOrRefusedWithWhatItShouldBe() throws {
+        let line = KernelCommandLine(parsing: "quiet kjump.compress=zstd kjump.image=nonsense")
+        #expect(try line.value(of: "kjump.compress", as: "lz4, zstd or none", ImageCompression.init(name:)) == .zstd)
+        #expect(try line.value(of: "kjump.resume-key", as: "a path", { $0 }) == nil)
+        #expect(throws: KJumpLinuxError.malformed(path: "/proc/cmdline", reason: "kjump.image=nonsense is not an image ID")) {
+            try line.value(of: "kjump.image", as: "an image ID", { ImageID(uuid: $0) })
+        }
+    }
+}

@@ -17,10 +17,7 @@ public enum HibernationKernelTasks {
         let line = KernelCommandLine(parsing: try KernelFile.readText("/proc/cmdline"))
         let target = try resumeTarget(line)
         var saver = HibernationImageSaver(context: context, target: target)
-        if let name = line.value(of: "kjump.compress") {
-            guard let codec = ImageCompression(name: name) else {
-                throw KJumpLinuxError.malformed(path: "/proc/cmdline", reason: "kjump.compress=\(name) is not lz4, zstd or none")
-            }
+        if let codec = try line.value(of: "kjump.compress", as: "lz4, zstd or none", ImageCompression.init(name:)) {
             saver.compression = codec
         }
         if line.value(of: "kjump.lab-pause") == "before-commit" {
@@ -47,12 +44,7 @@ public enum HibernationKernelTasks {
         let target = try device.map { ResumeTarget(device: $0) } ?? resumeTarget(line)
         let unwrapper = try resumeKey(line)
         var restorer = ImageRestorer(target: target, unwrapper: unwrapper)
-        if let armed = line.value(of: "kjump.image") {
-            guard let id = ImageID(uuid: armed) else {
-                throw KJumpLinuxError.malformed(path: "/proc/cmdline", reason: "kjump.image=\(armed) is not an image ID")
-            }
-            restorer.expectedImageID = id
-        }
+        restorer.expectedImageID = try line.value(of: "kjump.image", as: "an image ID", { ImageID(uuid: $0) })
         let result = try restorer.restore()
         let f = DecimalText.twoDecimals
         print("kjump: restored \(result.summary.isSealed ? "and authenticated " : "")\(result.summary.dataPages) data + \(result.summary.zeroPages) zero pages in \(f(result.seconds)) s (image checks \(f(result.checkSeconds)) s, memory writes \(f(result.memorySeconds)) s, H had \(result.availableBytes >> 20) MiB available\(HibernationKernelMemory.peakMemoryText)); jumping to \(HexText.number(result.reentryPoint))")
@@ -130,4 +122,16 @@ public enum HibernationKernelTasks {
 
     /// The exit status of `save` for a partial dump.
     public static let partialDumpExitStatus: Int32 = 2
+}
+
+extension KernelCommandLine {
+    /// The value of `key` read by `parse`, nil when `key` is absent; a value
+    /// `parse` refuses is an error that says what it should be (`what`).
+    func value<Value>(of key: String, as what: String, _ parse: (String) -> Value?) throws(KJumpLinuxError) -> Value? {
+        guard let text = value(of: key) else { return nil }
+        guard let parsed = parse(text) else {
+            throw .malformed(path: "/proc/cmdline", reason: "\(key)=\(text) is not \(what)")
+        }
+        return parsed
+    }
 }
