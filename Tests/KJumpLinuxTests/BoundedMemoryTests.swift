@@ -117,7 +117,7 @@ final class BoundedMemoryTests: XCTestCase {
             let count = min(1024, pages - page)
             for index in 0..<count {
                 let value = Self.pattern(page + index)
-                chunk.withUnsafeMutableBytes { $0[index * 4096..<(index + 1) * 4096].initializeMemory(as: UInt8.self, repeating: value) }
+                chunk.withUnsafeMutableBytes { _ = $0[index * 4096..<(index + 1) * 4096].initializeMemory(as: UInt8.self, repeating: value) }
             }
             try chunk.withUnsafeBytes {
                 try vmcore.write(UnsafeRawBufferPointer(rebasing: $0[0..<count * 4096]), at: layout.loadOffsets[0] + UInt64(page) * 4096)
