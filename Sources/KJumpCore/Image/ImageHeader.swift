@@ -172,14 +172,7 @@ extension ImageNote {
     public static func elfNotes(_ notes: [ElfNote]) -> ImageNote? {
         guard !notes.isEmpty else { return nil }
         let bytes = notes.flatMap { ElfNoteEncoding.encode(name: $0.name, type: $0.type, descriptor: $0.descriptor) }
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        text.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0xf)])
-        }
-        return ImageNote(key: elfNotesKey, value: String(decoding: text, as: UTF8.self))
+        return ImageNote(key: elfNotesKey, value: HexText.bytes(bytes))
     }
 }
 

@@ -101,7 +101,7 @@ public final class ImageReader {
         }
         let header = try ImageHeader(decoding: headerBytes)
         let checksum = ImageHeader.recordedChecksum(headerBytes)
-        let digest = header.isSealed ? ImageSeal.digest(ofHeader: headerBytes) : []
+        let digest = header.isSealed ? ImageSeal.digest(headerBytes) : []
         let state = try ImageStateBlock(decoding: read(source, "state block", at: ImageStateBlock.offset, count: ImageStateBlock.size))
         guard state.imageID == header.imageID, state.headerChecksum == checksum else {
             throw state.imageID == header.imageID
@@ -155,7 +155,7 @@ public final class ImageReader {
             guard indexChecksum == trailer.indexChecksum else {
                 throw ImageError.indexCorrupt(offset: trailer.indexOffset, reason: "its checksum is \(HexText.number(indexChecksum, digits: 16)) but the trailer records \(HexText.number(trailer.indexChecksum, digits: 16))")
             }
-            if seal != nil, ImageSeal.digest(ofIndex: indexBytes) != trailer.indexDigest { throw SealingError.indexNotAuthentic }
+            if seal != nil, ImageSeal.digest(indexBytes) != trailer.indexDigest { throw SealingError.indexNotAuthentic }
             let index = try ImageIndex(decoding: indexBytes, offset: trailer.indexOffset)
             try index.validate(header: header, headerChecksum: probe.headerChecksum, trailer: trailer)
             extents = index.extents

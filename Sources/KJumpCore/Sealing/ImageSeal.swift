@@ -25,7 +25,7 @@ public struct ImageSeal: Sendable {
     public let headerDigest: [UInt8]
 
     public init(keys: ImageSealKeys, header encoded: [UInt8]) {
-        self.init(keys: keys, headerDigest: Self.digest(ofHeader: encoded))
+        self.init(keys: keys, headerDigest: Self.digest(encoded))
     }
 
     public init(keys: ImageSealKeys, headerDigest: [UInt8]) {
@@ -33,10 +33,8 @@ public struct ImageSeal: Sendable {
         self.headerDigest = headerDigest
     }
 
-    /// SHA-256 of an encoded header.
-    static func digest(ofHeader encoded: [UInt8]) -> [UInt8] { Array(SHA256.hash(data: encoded)) }
-    /// SHA-256 of the index's bytes.
-    static func digest(ofIndex bytes: [UInt8]) -> [UInt8] { Array(SHA256.hash(data: bytes)) }
+    /// SHA-256 of `bytes` (the encoded header; the index).
+    static func digest(_ bytes: [UInt8]) -> [UInt8] { Array(SHA256.hash(data: bytes)) }
 
     /// Frame `number`'s nonce: four zero bytes, then the number (big-endian).
     /// Unique because every image has keys of its own.
