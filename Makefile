@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help deps build release test unit-test fuzz lab-test vmcore-test bench bench-scale demo clean
+.PHONY: help deps build release test unit-test fuzz lab-selftest lab-test vmcore-test bench bench-scale demo clean
 
 help:
 	@echo "make demo       install what is missing, build everything, run the demo scenario"
@@ -30,7 +30,11 @@ unit-test:
 fuzz:
 	lab/fuzz
 
-lab-test:
+# The lab's shell library against fake runners (seconds, no QEMU).
+lab-selftest:
+	lab/selftest
+
+lab-test: lab-selftest
 	lab/run-all
 
 # The paging and page-filter tests on a real vmcore of the lab's system kernel
