@@ -42,6 +42,11 @@ struct HibernateCommand: ParsableCommand {
         valueName: "codec"))
     var compress = CompressionArgument.lz4
 
+    @Option(name: .customLong("system-kernel"), help: ArgumentHelp(
+        "This kernel's image file, recorded by digest so that a resume entry that starts another kernel refuses the image (default: /boot/vmlinuz-RELEASE). See 'kjump boot-identity'.",
+        valueName: "path"))
+    var systemKernel: String?
+
     @OptionGroup var kernel: HibernationKernelOptions
 
     @OptionGroup var sealing: SealingOptions
@@ -55,9 +60,14 @@ struct HibernateCommand: ParsableCommand {
 
     func run() throws {
         let target = try Hibernation.target(device: resumeDevice, file: resumeFile, report: Self.print)
-        let request = Hibernation.Request(kernelPath: kernel.path, region: kernel.region, target: target, compression: compress.codec,
+        var request = Hibernation.Request(kernelPath: kernel.path, region: kernel.region, target: target, compression: compress.codec,
                                           extraCommandLine: kernel.consoleArguments(),
                                           bootEntry: grubEntry.map(GrubOneShotBootEntry.init(name:)), sealing: try sealing.key())
+        let systemKernelPath = systemKernel ?? SystemBootIdentity.defaultKernelPath
+        request.system = try SystemBootIdentity.running(kernelPath: systemKernelPath)
+        if request.system?.kernelDigest == nil {
+            Swift.print("kjump: warning: no kernel image at \(systemKernelPath): a resume entry that names the system kernel will refuse this image (give --system-kernel PATH)")
+        }
         let resumed = try Hibernation(request, report: { Self.print($0, kernelPath: kernel.path) }).run()
         var line = "kjump: resumed; the system was away \(resumed.after.seconds(since: resumed.before))"
         if let consumedAt = resumed.consumedAt {

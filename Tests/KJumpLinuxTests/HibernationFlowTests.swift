@@ -55,6 +55,11 @@ import Testing
         #expect(try HibernationKey(noteFields: sealedLoader.noteFields)?.id == key.id)
         #expect(!sealedLoader.extraCommandLine.joined().contains(key.noteFields["seal-sender"]!))
         #expect(try HibernationKey(noteFields: ["attempt": "2"]) == nil)
+        // The running kernel's image and command line, by digest, for the resume entry to match.
+        var bound = Self.request
+        bound.system = SystemBootIdentity(kernelDigest: String(repeating: "a", count: 64), commandLineDigest: String(repeating: "b", count: 64))
+        let boundFields = Hibernation(bound).loader(attempt: "3", imageID: Self.imageID, filesystems: []).noteFields
+        #expect(SystemBootIdentity(note: { boundFields[$0] }) == bound.system)
         #expect(throws: SealingError.malformedKeyFile(what: "kjump's note", reason: "seal-sender is not 32 bytes in hexadecimal")) {
             try HibernationKey(noteFields: ["seal-recipient": key.noteFields["seal-recipient"]!, "seal-sender": "00"])
         }

@@ -13,7 +13,7 @@ import Testing
 
     /// A committed hibernation image of a few pages, and a fake /sys and /proc
     /// whose firmware map matches it and whose MemAvailable is `availableKiB`.
-    func setUp(availableKiB: Int, sealing: HibernationKey? = nil) throws -> (image: String, root: String) {
+    func setUp(availableKiB: Int, sealing: HibernationKey? = nil, notes: [ImageNote] = []) throws -> (image: String, root: String) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kjump-restorer-\(UUID().uuidString)").path
         for (index, entry) in firmware.enumerated() {
             let entryDirectory = "\(directory)/sys/firmware/memmap/\(index)"
@@ -30,7 +30,7 @@ import Testing
             imageID: ImageID(bytes: [UInt8](repeating: 7, count: 16)), kind: .hibernation, createdAt: 1,
             systemKernel: SystemKernelIdentity(osRelease: "6.12.117", vmcoreinfo: Array("OSRELEASE=6.12.117\n".utf8)),
             reentryPoint: 0x5000_00f2, hibernationRegion: HibernationRegion(mainBlockBytes: 64 << 20),
-            firmwareMemoryMap: firmware, resumeCommandLine: "kjump.role=resume")
+            firmwareMemoryMap: firmware, resumeCommandLine: "kjump.role=resume", notes: notes)
         let path = directory + "/image"
         let sink = try FileImageSink(path: path)
         let writer = try ImageWriter(header: header, sink: sink, options: .init(workers: 0), sealing: sealing)
@@ -128,6 +128,87 @@ import Testing
         let (error, state) = try restore(sealed: false, unwrapper: Self.unwrapper)
         #expect(error as? SealingError == .notSealed)
         #expect(state == .committed)
+    }
+}
+
+/// The boot entry says which system kernel and command line it would boot
+/// now; an image made by another is refused and left unused.
+@Suite struct ImageRestorerSystemIdentityTests {
+    static let hibernated = SystemBootIdentity(kernelImage: Array("kernel 6.12.117 build 1".utf8),
+                                               commandLine: "BOOT_IMAGE=/boot/vmlinuz root=/dev/vda ro quiet")
+
+    func restore(recorded: SystemBootIdentity?, entry: SystemBootIdentity.Expected) throws -> (error: (any Error)?, state: ImageState) {
+        let notes = (recorded?.noteFields ?? [:]).sorted { $0.key < $1.key }.map { ImageNote(key: $0.key, value: $0.value) }
+        let (image, root) = try ImageRestorerMemoryTests().setUp(availableKiB: 60_000, notes: notes)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        var restorer = ImageRestorer(target: ResumeTarget(device: image))
+        restorer.expectedSystem = entry
+        restorer.systemRoot = root
+        restorer.memoryDevice = root + "/no-mem-device"   // past every check the image is consumed, then this fails
+        var thrown: (any Error)?
+        do { _ = try restorer.restore() } catch { thrown = error }
+        return (thrown, try ImageReader.probe(FileByteSource(path: image)).state.state)
+    }
+
+    /// The entry's words, as H reads them from its command line.
+    static func entry(_ identity: SystemBootIdentity) -> SystemBootIdentity.Expected {
+        SystemBootIdentity.Expected(commandLine: KernelCommandLine(parsing: "quiet " + identity.resumeCommandLineWords.joined(separator: " ")))
+    }
+
+    @Test func theSameKernelAndCommandLineGoOnToConsume() throws {
+        // The entry's command line lacks GRUB's BOOT_IMAGE= and spaces differ: the same words.
+        let entry = SystemBootIdentity(kernelImage: Array("kernel 6.12.117 build 1".utf8), commandLine: "root=/dev/vda  ro quiet")
+        let (error, state) = try restore(recorded: Self.hibernated, entry: Self.entry(entry))
+        #expect(error is KJumpLinuxError)   // past every check: the fake memory device
+        #expect(state == .consumed)
+    }
+
+    @Test func aNewKernelIsRefusedAndTheImageLeftUnused() throws {
+        let upgraded = SystemBootIdentity(kernelImage: Array("kernel 6.12.118 build 1".utf8), commandLine: "root=/dev/vda ro quiet")
+        let (error, state) = try restore(recorded: Self.hibernated, entry: Self.entry(upgraded))
+        guard case .systemChanged(let reason)? = error as? HibernationError else {
+            Issue.record("expected systemChanged, got \(String(describing: error))")
+            return
+        }
+        #expect(reason.hasPrefix("the system kernel changed since hibernation"))
+        #expect("\(error!)".hasSuffix("Boot the normal system; the image stays unused"))
+        #expect(state == .committed)
+    }
+
+    @Test func aChangedCommandLineIsRefusedAndTheImageLeftUnused() throws {
+        let edited = SystemBootIdentity(kernelImage: Array("kernel 6.12.117 build 1".utf8), commandLine: "root=/dev/vda ro quiet mitigations=off")
+        let (error, state) = try restore(recorded: Self.hibernated, entry: Self.entry(edited))
+        guard case .systemChanged(let reason)? = error as? HibernationError else {
+            Issue.record("expected systemChanged, got \(String(describing: error))")
+            return
+        }
+        #expect(reason.hasPrefix("the system kernel's command line changed since hibernation"))
+        #expect(state == .committed)
+    }
+
+    @Test func anImageThatRecordsNoSystemIsRefusedWhenTheEntryNamesOne() throws {
+        let (error, state) = try restore(recorded: nil, entry: Self.entry(Self.hibernated))
+        guard case .systemChanged? = error as? HibernationError else {
+            Issue.record("expected systemChanged, got \(String(describing: error))")
+            return
+        }
+        #expect(state == .committed)
+    }
+
+    @Test func anEntryThatNamesNothingChecksNothing() throws {
+        let (error, state) = try restore(recorded: Self.hibernated, entry: .init(kernelDigest: nil, commandLineDigest: nil))
+        #expect(error is KJumpLinuxError)
+        #expect(state == .consumed)
+    }
+
+    @Test func theKernelImageIsHashedInPieces() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kjump-kernel-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let bytes = (0..<(3 << 20) + 5).map { UInt8(truncatingIfNeeded: $0 &* 31) }   // more than one 1 MiB read
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        #expect(try SystemBootIdentity.kernelDigest(path: path) == SystemBootIdentity(kernelImage: bytes, commandLine: "").kernelDigest)
+        #expect(throws: KJumpLinuxError.self) { try SystemBootIdentity.kernelDigest(path: path + ".absent") }
+        #expect(try SystemBootIdentity.bootEntry(kernelPath: path, commandLine: "ro").resumeCommandLineWords.count == 2)
     }
 }
 

@@ -152,3 +152,21 @@ struct KJumpBinary {
     }
 }
 
+
+/// `kjump boot-identity`: the words a resume entry carries, agreeing with sha256sum.
+@Suite struct BootIdentityCLITests {
+    @Test func printsTheKernelsDigestAndTheCommandLines() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kjump-vmlinuz-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data("abc".utf8).write(to: URL(fileURLWithPath: path))
+        let result = try KJumpBinary.run(["boot-identity", "--kernel", path, "--command-line", "root=/dev/vda ro"])
+        #expect(result.status == 0)
+        let words = result.stdout.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        // SHA-256("abc"), the standard test vector.
+        #expect(words.first == "kjump.system-kernel=ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(words.count == 2 && words[1].hasPrefix("kjump.system-cmdline="))
+        let missing = try KJumpBinary.run(["boot-identity", "--kernel", path + ".absent", "--command-line", "ro"])
+        #expect(missing.status != 0)
+        #expect(missing.stderr.contains(path + ".absent"))
+    }
+}

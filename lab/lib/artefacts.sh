@@ -2,16 +2,18 @@
 # shellcheck shell=bash
 
 # build_all: kernels, binaries, initramfs images and fresh disks in $OUT.
-# Sets SYSTEM_KERNEL (vmlinux, booted through PVH) and HIBERNATION_KERNEL (bzImage).
+# Sets SYSTEM_KERNEL (vmlinux, booted through PVH), SYSTEM_BZIMAGE (the same
+# build as a bzImage: the guest's /boot/vmlinuz) and HIBERNATION_KERNEL (bzImage).
 build_all() {
     local kdir
     build_kjump "$OUT/bin"
     make_keys "$OUT" "$OUT/bin"
     build_workload "$OUT/bin"
     build_hibernation_kernel "$OUT" "$OUT/bin"
-    build_system_initramfs "$OUT" "$OUT/bin" "$OUT/hibernation-bzImage"
     kdir=$("$LAB_DIR/build-kernel" system)
+    build_system_initramfs "$OUT" "$OUT/bin" "$OUT/hibernation-bzImage" "$kdir/bzImage"
     SYSTEM_KERNEL="$kdir/vmlinux"
+    SYSTEM_BZIMAGE="$kdir/bzImage"
     HIBERNATION_KERNEL="$OUT/hibernation-bzImage"
     make_disks "$OUT"
 }
@@ -19,6 +21,14 @@ build_all() {
 # resume_key_initrd: the QEMU arguments that give H's resume boot this run's resume key.
 resume_key_initrd() {
     echo "-initrd $OUT/resume-key.cpio"
+}
+
+# system_boot_identity SCENARIO [KERNEL]: the words a resume boot entry carries
+# about the system it would boot normally (`kjump boot-identity`): the system
+# kernel (default: SYSTEM_BZIMAGE, the guest's /boot/vmlinuz) booted with
+# SCENARIO's command line. A resume refuses an image made by another.
+system_boot_identity() {
+    "$OUT/bin/kjump" boot-identity --kernel "${2:-$SYSTEM_BZIMAGE}" --command-line "$(system_append "$1")"
 }
 
 # system_append SCENARIO: the system kernel's command line for a guest scenario.

@@ -58,16 +58,19 @@ make_keys() {
     make_cpio "$staging" "$out/resume-key.cpio"
 }
 
-# build_system_initramfs OUTDIR BIN_DIR HIBERNATION_BZIMAGE -> OUTDIR/system-initramfs.cpio
+# build_system_initramfs OUTDIR BIN_DIR HIBERNATION_BZIMAGE [SYSTEM_BZIMAGE] -> OUTDIR/system-initramfs.cpio
 # busybox + kjump + the hibernation kernel at kjump's default path + the
-# workload + the guest scenario scripts.
+# workload + the guest scenario scripts; and the system kernel's own bzImage
+# as /boot/vmlinuz (system-init links /boot/vmlinuz-RELEASE to it, where a
+# distribution keeps it and kjump hibernate looks for it).
 build_system_initramfs() {
-    local out=$1 bins=$2 hkernel=$3 staging="$1/system-initramfs"
+    local out=$1 bins=$2 hkernel=$3 skernel=${4:-} staging="$1/system-initramfs"
     rm -rf "$staging"
     stage_busybox "$staging"
     cp "$bins/kjump" "$bins/kjump-workload" "$staging/bin/"
     mkdir -p "$staging/usr/lib/kjump"
     cp "$hkernel" "$staging/usr/lib/kjump/hibernation.bzImage"
+    [ -z "$skernel" ] || install -D -m 0644 "$skernel" "$staging/boot/vmlinuz"
     install -D -m 0600 "$out/keys/hibernation.key" "$staging/etc/kjump/hibernation.key"
     install -m 0755 "$LAB_DIR/guest/system-init" "$staging/init"
     # The lab has no GRUB: these stand-ins print how kjump hibernate --grub-reboot called them.

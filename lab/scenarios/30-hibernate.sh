@@ -11,12 +11,14 @@ armed_image() {
 # resume_boot LOG [IMAGE]: a new QEMU process boots the hibernation kernel with
 # the resume command line of IMAGE (default: the resume disk), on the same
 # disks, as GRUB's one-shot entry would: with kjump.image=ARMED_IMAGE when a
-# hibernation armed it. Sets RESUME_S to the seconds from QEMU start until
+# hibernation armed it, and with the system kernel and command line the
+# normal boot entry has (system_boot_identity HIBERNATED_AS) when set. Sets RESUME_S to the seconds from QEMU start until
 # the resumed workload has verified, if it did.
 resume_boot() {
     local cmdline rc=0
     cmdline=$("$OUT/bin/kjump" inspect --resume-command-line "${2:-$OUT/resume.img}") || return 1
     [ -z "${ARMED_IMAGE:-}" ] || cmdline="$cmdline kjump.image=$ARMED_IMAGE"
+    [ -z "${HIBERNATED_AS:-}" ] || cmdline="$cmdline $(system_boot_identity "$HIBERNATED_AS")"
     WATCH_MARKERS=(KJUMP-RESUMED-WORKLOAD KJUMP-FILE-RESUMED)
     # shellcheck disable=SC2046
     run_qemu_watching_retrying KJUMP-H-INIT "$1" 600 "$HIBERNATION_KERNEL" "$cmdline console=ttyS0 panic=-1 quiet" \
@@ -65,6 +67,8 @@ check_image_readers() {
 
 scenario_main() {
     build_all || fail "building the lab artefacts failed (see $OUT/lab.log)"
+    # Each resume entry names the system the normal boot entry starts (the check passes).
+    HIBERNATED_AS=hibernate
 
     # 1. Boot, start the workload, hibernate: QEMU must end by itself (power-off).
     local log="$OUT/system.log" hibernate_s
@@ -84,6 +88,9 @@ scenario_main() {
     "$OUT/bin/kjump" inspect "$OUT/resume.img" | grep -q "^image  *$ARMED_IMAGE " \
         || fail "the image on the resume disk is not $ARMED_IMAGE, the one the boot entry was armed for ($log)"
     hibernate_s=$(sed -n 's/.*hibernation image on .*, \([0-9.]*\) s (finding free pages.*/\1/p' <<< "$clean")
+    # The image records the system kernel's image as sha256sum sees /boot/vmlinuz.
+    "$OUT/bin/kjump" inspect "$OUT/resume.img" | grep -q "^note  *system-kernel=$(sha256sum "$SYSTEM_BZIMAGE" | cut -d' ' -f1)$" \
+        || fail "the image does not record the system kernel's digest (kjump inspect: $("$OUT/bin/kjump" inspect "$OUT/resume.img" | grep -c '^note  *system-') system notes)"
     "$OUT/bin/kjump" verify --key "$OUT/keys/resume.key" "$OUT/resume.img" >&2 || fail "the image on the resume disk does not verify"
     local image_mib
     image_mib=$("$OUT/bin/kjump" inspect "$OUT/resume.img" | sed -n 's/.* image \([0-9.]*\) MiB$/\1/p')
@@ -95,6 +102,8 @@ scenario_main() {
     rclean=$(tr -d '\r' < "$rlog" | sed 's/\x1b\[[0-9;]*[a-zA-Z]//g')
     grep -a -q '^KJUMP-H-RESUME-REFUSED' <<< "$rclean" && fail "the restorer refused: $(grep -a -m1 'Error:' <<< "$rclean") ($rlog)"
     grep -a -q '^KJUMP-HIBERNATE rc=0' <<< "$rclean" || fail "kjump hibernate did not return 0 after the resume ($rlog)"
+    grep -a -q '^kjump: the boot entry starts the system kernel and command line that hibernated' <<< "$rclean" \
+        || fail "H did not check the boot entry's system kernel and command line against the image ($rlog)"
     grep -a -q '^WORKLOAD-OK .*continued=yes' <<< "$rclean" \
         || fail "the workload did not verify as continued after the resume: $(grep -a -m1 -E '^WORKLOAD-' <<< "$rclean") ($rlog)"
     grep -a -q '^WRITE-OK ' <<< "$rclean" || fail "writing to ext4 failed after the resume ($rlog)"
@@ -161,12 +170,15 @@ scenario_main() {
         || fail "the resume file's image does not name the file's place on /dev/vda"
     local flog="$OUT/resume-file.log" file_resume_s
     ARMED_IMAGE=$(armed_image "$normal")   # hibernated without --grub-reboot: nothing armed, nothing bound
+    HIBERNATED_AS=normal-boot
     resume_boot "$flog" "$OUT/resume-file.img" || fail "the resume-file QEMU did not power off cleanly (status $?; $flog)"
     rm -f "$OUT/resume-file.img"
     file_resume_s=$RESUME_S
     local fclean
     fclean=$(tr -d '\r' < "$flog" | sed 's/\x1b\[[0-9;]*[a-zA-Z]//g')
     grep -a -q '^KJUMP-H-RESUME-REFUSED' <<< "$fclean" && fail "the restorer refused the resume file: $(grep -a -m1 'Error:' <<< "$fclean") ($flog)"
+    grep -a -q '^kjump: the boot entry starts the system kernel and command line that hibernated' <<< "$fclean" \
+        || fail "H did not check the resume file's system kernel and command line ($flog)"
     grep -a -q '^KJUMP-FILE-HIBERNATE rc=0' <<< "$fclean" || fail "kjump hibernate --resume-file did not return 0 after the resume ($flog)"
     grep -a -q '^WORKLOAD-OK .*continued=yes' <<< "$fclean" || fail "the workload did not survive the resume from the file ($flog)"
     grep -a -q '^KJUMP-DMESG ' <<< "$fclean" && fail "dmesg shows errors after the resume from the file: $(grep -a -m1 '^KJUMP-DMESG ' <<< "$fclean")"

@@ -26,6 +26,8 @@ public struct Hibernation {
         public var bootEntry: (any OneShotBootEntry)?
         /// The machine's hibernation key: H seals the image with it. Nil hibernates unsealed.
         public var sealing: HibernationKey?
+        /// The running system kernel's image and command line, recorded in the image.
+        public var system: SystemBootIdentity?
 
         public init(kernelPath: String, region: HibernationRegion, target: ResumeTarget, compression: ImageCompression = .lz4,
                     extraCommandLine: [String] = [], bootEntry: (any OneShotBootEntry)? = nil, sealing: HibernationKey? = nil) {
@@ -112,6 +114,7 @@ public struct Hibernation {
         loader.noteFields["attempt"] = attempt
         loader.noteFields["image-id"] = imageID.description
         if let sealing = request.sealing { loader.noteFields.merge(sealing.noteFields) { $1 } }
+        if let system = request.system { loader.noteFields.merge(system.noteFields) { $1 } }
         loader.noteFields["filesystems"] = filesystems.map(\.description).joined(separator: ",")
         return loader
     }

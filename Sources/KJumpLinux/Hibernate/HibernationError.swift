@@ -16,6 +16,8 @@ public enum HibernationError: Error, CustomStringConvertible {
     case bootEntryNotArmed(name: String, cause: KJumpLinuxError)
     /// The image on the target is not the one the boot entry was armed for.
     case notArmedImage(found: ImageID, armed: ImageID)
+    /// The boot entry starts another system kernel or command line than the one that hibernated.
+    case systemChanged(String)
 
     public var description: String {
         switch self {
@@ -39,6 +41,8 @@ public enum HibernationError: Error, CustomStringConvertible {
             "cannot arm the boot entry '\(name)' for the resume (\(cause)); nothing was changed"
         case let .notArmedImage(found, armed):
             "the image on the resume device is \(found), not \(armed), the one this boot was armed for: an older image was put back, or the hibernation that armed it did not finish. Boot the normal system; the image stays unused"
+        case .systemChanged(let reason):
+            "\(reason). Boot the normal system; the image stays unused"
         case .notResumed(let state):
             "the hibernation kernel returned without saving an image (image state: \(state)); the system kept running and nothing was lost"
         }

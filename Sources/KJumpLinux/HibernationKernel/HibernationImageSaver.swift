@@ -113,8 +113,10 @@ public struct HibernationImageSaver {
             resumeCommandLine: restorer.text,
             notes: [ImageNote(key: "filesystems", value: system.note.fields["filesystems"] ?? ""),
                     // Which `kjump hibernate` this is: it trusts a failure left here only from its own attempt.
-                    ImageNote(key: "attempt", value: system.note.fields["attempt"] ?? ""),
-                    .vmcoreinfo(descriptor: system.vmcoreinfoNote.descriptor)])
+                    ImageNote(key: "attempt", value: system.note.fields["attempt"] ?? "")]
+                // The system kernel's image and command line, by digest, for the resume boot entry to match.
+                + ["system-kernel", "system-cmdline"].compactMap { key in system.note.fields[key].map { ImageNote(key: key, value: $0) } }
+                + [.vmcoreinfo(descriptor: system.vmcoreinfoNote.descriptor)])
     }
 
     /// The writer on the target, sized to H's memory. No capacity: an image

@@ -45,7 +45,11 @@ public enum HibernationKernelTasks {
         let unwrapper = try resumeKey(line)
         var restorer = ImageRestorer(target: target, unwrapper: unwrapper)
         restorer.expectedImageID = try line.value(of: "kjump.image", as: "an image ID", { ImageID(uuid: $0) })
+        restorer.expectedSystem = SystemBootIdentity.Expected(commandLine: line)
         let result = try restorer.restore()
+        if !restorer.expectedSystem.isEmpty {
+            print("kjump: the boot entry starts the system kernel and command line that hibernated")
+        }
         let f = DecimalText.twoDecimals
         print("kjump: restored \(result.summary.isSealed ? "and authenticated " : "")\(result.summary.dataPages) data + \(result.summary.zeroPages) zero pages in \(f(result.seconds)) s (image checks \(f(result.checkSeconds)) s, memory writes \(f(result.memorySeconds)) s, H had \(result.availableBytes >> 20) MiB available\(HibernationKernelMemory.peakMemoryText)); jumping to \(HexText.number(result.reentryPoint))")
         try Kexec.jump(toReentryPoint: result.reentryPoint, region: result.region)

@@ -20,6 +20,9 @@ public struct ImageRestorer {
     public var unwrapper: (any ImageKeyUnwrapper)?
     /// The image the boot entry was armed for (`kjump.image=`); any other is refused.
     public var expectedImageID: ImageID?
+    /// The system kernel and command line the boot entry starts now
+    /// (`kjump.system-kernel=`, `kjump.system-cmdline=`); an image made by another is refused.
+    public var expectedSystem = SystemBootIdentity.Expected(kernelDigest: nil, commandLineDigest: nil)
     public var memoryDevice: String = "/dev/mem"
     /// Prefix of /sys and /proc (the firmware map, meminfo): "" in H, a fake tree in tests.
     public var systemRoot: String = ""
@@ -57,6 +60,9 @@ public struct ImageRestorer {
             throw HibernationError.notArmedImage(found: reader.header.imageID, armed: expectedImageID)
         }
         let header = reader.header
+        if let mismatch = SystemBootIdentity.mismatch(recorded: SystemBootIdentity(note: header.note), expected: expectedSystem) {
+            throw HibernationError.systemChanged(mismatch)
+        }
         let firmwareNow = try FirmwareMemoryMap.read(root: systemRoot)
         if let difference = FirmwareMapMatch.difference(recorded: header.firmwareMemoryMap, current: firmwareNow) {
             throw HibernationError.machineChanged(difference)
