@@ -51,10 +51,21 @@ class Image:
             stored = struct.unpack_from("<I", data, entry + 28)[0]
             self.frames.append((offset, stored, roundup(64 + stored)))
 
+    def header_byte(self, index):
+        """The file offset of header byte `index`: a header longer than a block
+        goes on after the state block (bytes 4096.. at 8192..)."""
+        return index if index < BLOCK else 2 * BLOCK + index - BLOCK
+
+    def header_bytes(self):
+        data = self.data
+        if self.header_length <= BLOCK:
+            return bytearray(data[0:self.header_length])
+        return bytearray(data[0:BLOCK] + data[2 * BLOCK:2 * BLOCK + self.header_length - BLOCK])
+
     def forge(self):
         """Every XXH3 checksum recomputed over the bytes as they are now."""
         data = self.data
-        header = bytearray(data[0:self.header_length])
+        header = self.header_bytes()
         struct.pack_into("<Q", header, 16, 0)
         header_checksum = xxh3(header)
         struct.pack_into("<Q", data, 16, header_checksum)
@@ -87,7 +98,7 @@ def main():
     frames = image.frames
     if what == "header":
         # A byte of the last record (a note): the header still parses.
-        offset = image.header_length - 9
+        offset = image.header_byte(image.header_length - 9)
         data[offset] ^= 0x40
         done = f"flipped header byte {offset}"
     elif what in ("middle-frame", "last-frame"):

@@ -8,11 +8,13 @@ import KJumpCore
 /// system kernel's pages back through /dev/mem and jumps to its re-entry point.
 ///
 /// Order matters: nothing is written to memory before the image is known to
-/// be a committed hibernation image for this machine, and the image is
-/// marked consumed (on disk, synced) before the first page is written, so it
-/// can never be resumed twice. A frame that fails its checksum while pages
-/// are being written stops the resume before the jump: the pages written so
-/// far belong to the system kernel, which is not running, so nothing is harmed.
+/// be a committed hibernation image for this machine; each frame is checked
+/// (and authenticated, when sealed) before its pages are written; and the
+/// image is marked consumed (on disk, synced) after the last page and before
+/// the jump, so it can never be resumed twice. A frame that fails while pages
+/// are being written stops the resume before the jump and marks nothing: the
+/// pages written so far belong to the system kernel, which is not running,
+/// so nothing is harmed, and the image stays as it was.
 public struct ImageRestorer {
     public var target: ResumeTarget
     /// Opens a sealed image. With it, an image that is not sealed is refused;
@@ -85,12 +87,6 @@ public struct ImageRestorer {
         reader.options = ImageReader.Options(workers: budget.workers, maxFramesInFlight: budget.maxFramesInFlight,
                                              readChunkBytes: reader.options.readChunkBytes, indexInMemory: false)
 
-        // Consumed, durably, before the first page is written.
-        let sink = try target.openImageSink()
-        let consumed = reader.state.consumed(at: Int64(time(nil))).encoded()
-        try consumed.withUnsafeBytes { try sink.write($0, at: ImageStateBlock.offset) }
-        try sink.synchronize()
-
         // The system kernel's RAM outside R: the only memory this may write.
         let systemRAM = header.firmwareMemoryMap.filter { $0.type == .usable }.map(\.range)
         let allowed = PhysicalRange.subtracting(header.hibernationRegion.ranges, from: systemRAM)
@@ -103,6 +99,12 @@ public struct ImageRestorer {
             return writer
         }, progress: { progress?.update($0) })
         progress?.finish()
+        // Every frame was authentic and every page is in place: consumed,
+        // durably, before the jump (the system kernel must never run twice from it).
+        let sink = try target.openImageSink()
+        let consumed = reader.state.consumed(at: Int64(time(nil))).encoded()
+        try consumed.withUnsafeBytes { try sink.write($0, at: ImageStateBlock.offset) }
+        try sink.synchronize()
         let memoryNanoseconds = writers.reduce(0) { $0 + $1.busyNanoseconds }
         return Result(summary: reader.summary, reentryPoint: header.reentryPoint, region: header.hibernationRegion,
                       seconds: Double(Clocks.now().monotonic - start.monotonic) / 1e9,
