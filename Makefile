@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help deps build release test unit-test fuzz lab-selftest lab-test vmcore-test bench bench-scale demo clean
+.PHONY: help deps build release install deb package-test test unit-test fuzz lab-selftest lab-test vmcore-test bench bench-scale demo clean
 
 help:
 	@echo "make demo       install what is missing, build everything, run the demo scenario"
@@ -12,6 +12,8 @@ help:
 	@echo "make deps       install the Debian packages the build and the lab need"
 	@echo "make build      debug build of kjump"
 	@echo "make release    static release build of kjump (.build/release/kjump)"
+	@echo "make install    kjump, its hibernation kernel, kjump.conf, kjump(8) and completions under DESTDIR (default /)"
+	@echo "make deb        the Debian package, in lab/out/package/ (docs/INSTALL.md)"
 
 deps:
 	lab/deps
@@ -24,6 +26,17 @@ release:
 
 unit-test:
 	swift test
+
+# The installed layout (docs/INSTALL.md); DESTDIR empty installs onto this machine.
+install:
+	packaging/stage "$(or $(DESTDIR),/)"
+
+deb:
+	packaging/build-deb
+
+# The package built, lintian-clean, installed, upgraded and purged by dpkg in a root of its own.
+package-test:
+	packaging/check
 
 # libFuzzer targets for the parsers of untrusted bytes (Fuzz/, docs/FUZZING.md):
 # each runs KJUMP_FUZZ_SECONDS (default 60) seconds; fails on any crash.
@@ -57,7 +70,7 @@ bench-scale: deps
 
 # On a fresh machine `make test` installs what is missing first (lab/deps, as
 # root; otherwise it names the packages to install), as `make demo` does.
-test: deps unit-test fuzz lab-test vmcore-test bench
+test: deps unit-test fuzz lab-test package-test vmcore-test bench
 
 demo: deps
 	lab/demo

@@ -40,7 +40,12 @@ struct HibernateCommand: ParsableCommand {
     @Option(help: ArgumentHelp(
         "lz4 (default: fastest to save and to resume), zstd (a smaller image, slower to save; for slow disks) or none.",
         valueName: "codec"))
-    var compress = CompressionArgument.lz4
+    var compress: CompressionArgument?
+
+    @Option(name: .customLong("config"), help: ArgumentHelp(
+        "The configuration whose settings fill in the options not given here (default: \(KJumpConfiguration.defaultPath), if it exists).",
+        valueName: "path"))
+    var configPath: String?
 
     @Option(name: .customLong("system-kernel"), help: ArgumentHelp(
         "This kernel's image file, recorded by digest so that a resume entry that starts another kernel refuses the image (default: /boot/vmlinuz-RELEASE). See 'kjump boot-identity'.",
@@ -53,17 +58,28 @@ struct HibernateCommand: ParsableCommand {
 
     func validate() throws {
         try kernel.validate()
-        guard (resumeDevice == nil) != (resumeFile == nil) else {
-            throw ValidationError("give one of --resume-device DEVICE and --resume-file PATH")
+        if resumeDevice != nil, resumeFile != nil {
+            throw ValidationError("give one of --resume-device DEVICE and --resume-file PATH, not both")
         }
     }
 
     func run() throws {
-        let target = try Hibernation.target(device: resumeDevice, file: resumeFile, report: Self.print)
-        var request = Hibernation.Request(kernelPath: kernel.path, region: kernel.region, target: target, compression: compress.codec,
+        let configuration = try KJumpConfiguration.load(path: configPath)
+        // The command line first; the configuration fills in what it leaves out.
+        var device = resumeDevice, file = resumeFile
+        if device == nil, file == nil { (device, file) = (configuration.resumeDevice, configuration.resumeFile) }
+        guard device != nil || file != nil else {
+            throw ValidationError("give --resume-device DEVICE or --resume-file PATH, or set resume-device or resume-file in \(configPath ?? KJumpConfiguration.defaultPath)")
+        }
+        let target = try Hibernation.target(device: device, file: file, report: Self.print)
+        let region = HibernationRegion(mainBlockBytes: (kernel.regionOptions.regionMiB ?? configuration.regionMiB).map { $0 << 20 }
+                                       ?? HibernationRegion.defaultMainBlockBytes)
+        var request = Hibernation.Request(kernelPath: kernel.path, region: region, target: target,
+                                          compression: compress?.codec ?? configuration.compression ?? .lz4,
                                           extraCommandLine: kernel.consoleArguments(),
-                                          bootEntry: grubEntry.map(GrubOneShotBootEntry.init(name:)), sealing: try sealing.key())
-        let systemKernelPath = systemKernel ?? SystemBootIdentity.defaultKernelPath
+                                          bootEntry: (grubEntry ?? configuration.grubEntry).map(GrubOneShotBootEntry.init(name:)),
+                                          sealing: try sealing.key(configuration: configuration))
+        let systemKernelPath = systemKernel ?? configuration.systemKernel ?? SystemBootIdentity.defaultKernelPath
         request.system = try SystemBootIdentity.running(kernelPath: systemKernelPath)
         if request.system?.kernelDigest == nil {
             Swift.print("kjump: warning: no kernel image at \(systemKernelPath): a resume entry that names the system kernel will refuse this image (give --system-kernel PATH)")

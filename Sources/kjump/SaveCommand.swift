@@ -30,6 +30,11 @@ struct SaveCommand: ParsableCommand {
     @Option(help: "Compression threads (default: all processors).")
     var workers: Int?
 
+    @Option(name: .customLong("hibernation-key"), help: ArgumentHelp(
+        "Seal the dump with this hibernation key (made by 'kjump keygen'), as hibernation images are: only its resume key reads it ('--key' on inspect, verify, dmesg, export). Default: unsealed.",
+        valueName: "path"))
+    var hibernationKey: String?
+
     func validate() throws {
         if let workers, workers < 0 { throw ValidationError("--workers must not be negative") }
     }
@@ -38,7 +43,8 @@ struct SaveCommand: ParsableCommand {
     func run() throws {
         let complete = try HibernationKernelTasks.saveDump(from: from, to: to, level: dump.level,
                                                            compression: dump.compression,
-                                                           workers: workers ?? ImageWriter.Options.defaultWorkers)
+                                                           workers: workers ?? ImageWriter.Options.defaultWorkers,
+                                                           sealing: try hibernationKey.map { try SealingKeyFiles.hibernationKey(at: $0) })
         if !complete { throw ExitCode(HibernationKernelTasks.partialDumpExitStatus) }
     }
 }

@@ -4,15 +4,16 @@ import KJumpLinux
 
 /// `--hibernation-key` and `--no-seal`: how `kjump hibernate` seals the image.
 struct SealingOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The hibernation key that seals the image (made by 'kjump keygen').", valueName: "path"))
-    var hibernationKey = SealingKeyFiles.defaultHibernationKeyPath
+    @Option(help: ArgumentHelp("The hibernation key that seals the image (made by 'kjump keygen'; default: hibernation-key in kjump.conf, else \(SealingKeyFiles.defaultHibernationKeyPath)).", valueName: "path"))
+    var hibernationKey: String?
 
-    @Flag(help: "Write the image unsealed: anyone who reads the resume device reads this system's memory, and anyone who writes it can change what resumes.")
+    @Flag(help: "Write the image unsealed (or 'seal = no' in kjump.conf): anyone who reads the resume device reads this system's memory, and anyone who writes it can change what resumes.")
     var noSeal = false
 
-    /// The key, or nil with --no-seal; a missing key says how to make one.
-    func key() throws -> HibernationKey? {
-        if noSeal { return nil }
+    /// The key, or nil with --no-seal (or `seal = no`); a missing key says how to make one.
+    func key(configuration: KJumpConfiguration = KJumpConfiguration()) throws -> HibernationKey? {
+        if noSeal || configuration.seal == false { return nil }
+        let hibernationKey = hibernationKey ?? configuration.hibernationKey ?? SealingKeyFiles.defaultHibernationKeyPath
         guard SealingKeyFiles.exists(hibernationKey) else {
             throw ValidationError("there is no hibernation key at \(hibernationKey): make one with 'kjump keygen', or hibernate unsealed with --no-seal")
         }

@@ -170,3 +170,34 @@ struct KJumpBinary {
         #expect(missing.stderr.contains(path + ".absent"))
     }
 }
+
+/// `kjump hibernate --config`: the configuration fills in what the command line leaves out.
+@Suite struct HibernateConfigurationCLITests {
+    func configuration(_ text: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kjump-\(UUID().uuidString).conf").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func withoutATargetAnywhereItSaysWhereToSetOne() throws {
+        let path = try configuration("compress = zstd\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let result = try KJumpBinary.run(["hibernate", "--config", path])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("set resume-device or resume-file in \(path)"))
+    }
+
+    @Test func aBrokenConfigurationIsNamedWithItsLine() throws {
+        let path = try configuration("resume-device = /dev/null\ncompress = lzma\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let result = try KJumpBinary.run(["hibernate", "--config", path])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("\(path), line 2: compress must be lz4, zstd or none, not 'lzma'"))
+    }
+
+    @Test func anAbsentConfigurationGivenByNameIsAnError() throws {
+        let result = try KJumpBinary.run(["hibernate", "--config", "/nonexistent/kjump.conf"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("/nonexistent/kjump.conf"))
+    }
+}

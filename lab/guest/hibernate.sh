@@ -29,9 +29,16 @@ echo "KJUMP-DMESG-END"
 
 # A second hibernation in the same boot: the kexec image of the first was
 # unloaded, a fresh hibernation kernel is loaded, and the new image resumes too.
+# This one is a plain `kjump hibernate`, as systemd runs it: its resume device
+# and GRUB entry come from /etc/kjump/kjump.conf.
 kjump-workload verify --state-dir /tmp/workload >/dev/null
+cat > /etc/kjump/kjump.conf <<'CONF'
+# Set by the administrator, as in a packaged install.
+resume-device = /dev/vdb
+grub-entry    = kjump-resume
+CONF
 echo "KJUMP-SECOND-HIBERNATE-BEGIN"
-kjump hibernate --resume-device /dev/vdb --grub-reboot kjump-resume
+kjump hibernate
 echo "KJUMP-SECOND-HIBERNATE rc=$?"
 kjump-workload verify --state-dir /tmp/workload
 echo "KJUMP-SECOND-RESUME-DONE"

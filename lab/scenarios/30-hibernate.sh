@@ -132,7 +132,11 @@ scenario_main() {
     grep -a -q '^KJUMP-SECOND-HIBERNATE rc=' <<< "$rclean" \
         && fail "the second hibernation returned without powering off: $(grep -a -m1 'Error:' <<< "$rclean") ($rlog)"
     local r2log="$OUT/resume2.log"
+    # The second hibernation was a plain `kjump hibernate`: its resume device and
+    # GRUB entry came from /etc/kjump/kjump.conf.
     ARMED_IMAGE=$(armed_image "$rlog")
+    [ -n "$ARMED_IMAGE" ] && grep -a -q '^KJUMP-GRUB-CALL grub-reboot kjump-resume$' <<< "$rclean" \
+        || fail "the plain kjump hibernate did not take its GRUB entry from kjump.conf ($rlog)"
     resume_boot "$r2log" || fail "the second resume QEMU did not power off cleanly (status $?; $r2log)"
     grep -a -q '^KJUMP-SECOND-HIBERNATE rc=0' "$r2log" || fail "the second image did not resume ($r2log)"
     tr -d '\r' < "$r2log" | grep -a -q '^WORKLOAD-OK .*continued=yes' || fail "the workload did not survive the second resume ($r2log)"

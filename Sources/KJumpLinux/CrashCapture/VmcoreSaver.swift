@@ -12,6 +12,8 @@ public struct VmcoreSaver {
     public var compression: ImageCompression
     public var kind: ImageKind
     public var workers: Int
+    /// Seals the image to this key's resume key (AES-256-GCM frames); nil writes it unsealed.
+    public var sealing: HibernationKey?
 
     public init(source: String, destination: String, level: DumpLevel, compression: ImageCompression,
                 kind: ImageKind, workers: Int = ImageWriter.Options.defaultWorkers) {
@@ -67,7 +69,7 @@ public struct VmcoreSaver {
         }
         let writer = try ImageWriter(header: header, sink: sink,
                                      options: .init(workers: workers, capacity: kind == .crash ? sink.capacity : nil),
-                                     indexSpill: spill)
+                                     indexSpill: spill, sealing: sealing)
         let saver = ImageSaver(recordZeroPages: level.contains(.zero))
         let statistics: ImageSaver.Statistics
         var counts: PageClassCounts?

@@ -109,14 +109,15 @@ public enum HibernationKernelTasks {
     /// `save`: saves a vmcore as an image at `destination` and prints what it
     /// kept. Returns false for a partial dump (the target was full).
     public static func saveDump(from source: String, to destination: String, level: DumpLevel,
-                                compression: ImageCompression, workers: Int) throws -> Bool {
-        let saver = VmcoreSaver(source: source, destination: destination, level: level,
+                                compression: ImageCompression, workers: Int, sealing: HibernationKey? = nil) throws -> Bool {
+        var saver = VmcoreSaver(source: source, destination: destination, level: level,
                                 compression: compression, kind: .crash, workers: workers)
+        saver.sealing = sealing
         let total = try FileByteSource(path: source).size
         let result = try saver.run(progress: ProgressMeter(label: "kjump save", totalBytes: total))
         let s = result.statistics, summary = result.summary
         print("kjump save: \(destination): \(s.dataPages) data + \(s.zeroPages) zero pages kept, \(s.excludedPages) excluded (dump level \(level.rawValue))")
-        print("kjump save: \(summary.imageBytes >> 10) KiB written in \(DecimalText.oneDecimal(result.seconds)) s (\(summary.compression), \(summary.frameCount) frames)")
+        print("kjump save: \(summary.imageBytes >> 10) KiB written in \(DecimalText.oneDecimal(result.seconds)) s (\(summary.compression)\(summary.isSealed ? ", sealed" : ""), \(summary.frameCount) frames)")
         if summary.isPartial {
             print("kjump save: PARTIAL dump: \(destination) is full; \(summary.missingPages) pages (the highest addresses) are missing. The dump is committed and readable; use a larger device for complete dumps")
             return false

@@ -1,0 +1,77 @@
+/// `/etc/kjump/kjump.conf`: the machine's defaults for `kjump hibernate`, so
+/// that a plain `kjump hibernate` (as systemd runs it) knows where the image
+/// goes and how. Options given on the command line win over the file.
+///
+/// One `key = value` per line; `#` starts a comment; blank lines are
+/// ignored; a key given twice keeps its last value. Keys: `resume-device`,
+/// `resume-file`, `compress` (lz4, zstd, none), `hibernation-key`, `seal`
+/// (yes, no), `region-mib` (64–4096), `grub-entry`, `system-kernel`.
+public struct KJumpConfiguration: Sendable, Equatable {
+    public var resumeDevice: String?
+    public var resumeFile: String?
+    public var compression: ImageCompression?
+    public var hibernationKey: String?
+    public var seal: Bool?
+    public var regionMiB: UInt64?
+    public var grubEntry: String?
+    public var systemKernel: String?
+
+    /// Where the installed configuration lives.
+    public static let defaultPath = "/etc/kjump/kjump.conf"
+
+    /// The keys the file may hold, in the order the installed file documents them.
+    public static let keys = ["resume-device", "resume-file", "compress", "hibernation-key", "seal", "region-mib", "grub-entry", "system-kernel"]
+
+    /// Nothing configured: every default is kjump's own.
+    public init() {}
+
+    /// Parses the file's text; `path` names it in errors.
+    public init(parsing text: some StringProtocol, path: String) throws(ConfigurationError) {
+        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = rawLine.prefix { $0 != "#" }.trimmingSpaces()
+            if line.isEmpty { continue }
+            func fail(_ reason: String) -> ConfigurationError { .invalidLine(path: path, line: index + 1, reason: reason) }
+            guard let equals = line.firstIndex(of: "=") else { throw fail("'\(line)' is not 'key = value'") }
+            let key = String(line[..<equals].trimmingSpaces())
+            let value = String(line[line.index(after: equals)...].trimmingSpaces())
+            guard !value.isEmpty else { throw fail("\(key) has no value") }
+            switch key {
+            case "resume-device": resumeDevice = value
+            case "resume-file": resumeFile = value
+            case "compress":
+                guard let codec = ImageCompression(name: value) else { throw fail("compress must be lz4, zstd or none, not '\(value)'") }
+                compression = codec
+            case "hibernation-key": hibernationKey = value
+            case "seal":
+                switch value.lowercased() {
+                case "yes", "true", "1": seal = true
+                case "no", "false", "0": seal = false
+                default: throw fail("seal must be yes or no, not '\(value)'")
+                }
+            case "region-mib":
+                guard let mib = UInt64(value), (64...4096).contains(mib) else { throw fail("region-mib must be a number of MiB from 64 to 4096, not '\(value)'") }
+                regionMiB = mib
+            case "grub-entry": grubEntry = value
+            case "system-kernel": systemKernel = value
+            default:
+                throw fail("unknown key '\(key)' (known: \(Self.keys.joined(separator: ", ")))")
+            }
+        }
+        if resumeDevice != nil, resumeFile != nil {
+            throw .conflicting(path: path, reason: "it names both a resume-device and a resume-file; keep one")
+        }
+    }
+}
+
+/// Why a configuration file was refused.
+public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
+    case invalidLine(path: String, line: Int, reason: String)
+    case conflicting(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .invalidLine(path, line, reason): "\(path), line \(line): \(reason)"
+        case let .conflicting(path, reason): "\(path): \(reason)"
+        }
+    }
+}
