@@ -201,3 +201,20 @@ struct KJumpBinary {
         #expect(result.stderr.contains("/nonexistent/kjump.conf"))
     }
 }
+
+/// `kjump status`: one line per check, a verdict last, exit 0 only when ready.
+@Suite struct StatusCLITests {
+    @Test func theVerdictFollowsTheChecks() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kjump-\(UUID().uuidString).conf").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try "resume-file = /nonexistent/kjump.resume\nseal = no\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try KJumpBinary.run(["status", "--config", path, "--kernel", KJumpBinary.path])
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.contains { $0.hasPrefix("ok    configuration") && $0.hasSuffix(path) })
+        #expect(lines.contains { $0.hasPrefix("ok    hibernation kernel") })
+        #expect(lines.contains { $0.hasPrefix("fail  resume file") && $0.contains("/nonexistent/kjump.resume") })
+        #expect(lines.contains { $0.hasPrefix("warn  sealing") })
+        #expect(lines.last?.hasPrefix("hibernation: not ready") == true)
+        #expect(result.status == 1)
+    }
+}

@@ -37,6 +37,8 @@ cat > /etc/kjump/kjump.conf <<'CONF'
 resume-device = /dev/vdb
 grub-entry    = kjump-resume
 CONF
+kjump status
+echo "KJUMP-STATUS rc=$?"
 echo "KJUMP-SECOND-HIBERNATE-BEGIN"
 kjump hibernate
 echo "KJUMP-SECOND-HIBERNATE rc=$?"

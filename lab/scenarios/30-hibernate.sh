@@ -137,6 +137,8 @@ scenario_main() {
     ARMED_IMAGE=$(armed_image "$rlog")
     [ -n "$ARMED_IMAGE" ] && grep -a -q '^KJUMP-GRUB-CALL grub-reboot kjump-resume$' <<< "$rclean" \
         || fail "the plain kjump hibernate did not take its GRUB entry from kjump.conf ($rlog)"
+    grep -a -q '^KJUMP-STATUS rc=0' <<< "$rclean" && grep -a -q '^hibernation: ready' <<< "$rclean" \
+        || fail "kjump status did not find hibernation ready before the plain kjump hibernate: $(grep -a -m1 '^fail ' <<< "$rclean") ($rlog)"
     resume_boot "$r2log" || fail "the second resume QEMU did not power off cleanly (status $?; $r2log)"
     grep -a -q '^KJUMP-SECOND-HIBERNATE rc=0' "$r2log" || fail "the second image did not resume ($r2log)"
     tr -d '\r' < "$r2log" | grep -a -q '^WORKLOAD-OK .*continued=yes' || fail "the workload did not survive the second resume ($r2log)"
