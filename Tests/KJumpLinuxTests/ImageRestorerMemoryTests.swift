@@ -47,6 +47,21 @@ import Testing
         return (path, directory)
     }
 
+    /// One resume of a fresh image (`setUp` with `sealing` and `notes`) by a
+    /// restorer that `configure` adjusts: what it threw, and the image's state after.
+    func restoreOnce(sealing: HibernationKey? = nil, notes: [ImageNote] = [],
+                     _ configure: (inout ImageRestorer) -> Void) throws -> (error: (any Error)?, state: ImageState) {
+        let (image, root) = try setUp(availableKiB: 60_000, sealing: sealing, notes: notes)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        var restorer = ImageRestorer(target: ResumeTarget(device: image))
+        restorer.systemRoot = root
+        restorer.memoryDevice = root + "/mem"   // past every check the page is placed and the image consumed
+        configure(&restorer)
+        var thrown: (any Error)?
+        do { _ = try restorer.restore() } catch { thrown = error }
+        return (thrown, try ImageReader.probe(FileByteSource(path: image)).state.state)
+    }
+
     @Test func tooLittleMemoryRefusesAndLeavesTheImageUnused() throws {
         let (image, root) = try setUp(availableKiB: 12_000)
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -86,16 +101,10 @@ import Testing
 
     func restore(sealed: Bool, unwrapper: (any ImageKeyUnwrapper)?,
                  armedFor: ImageID? = nil) throws -> (error: (any Error)?, state: ImageState) {
-        let memoryTests = ImageRestorerMemoryTests()
-        let (image, root) = try memoryTests.setUp(availableKiB: 60_000, sealing: sealed ? Self.keys.0 : nil)
-        defer { try? FileManager.default.removeItem(atPath: root) }
-        var restorer = ImageRestorer(target: ResumeTarget(device: image), unwrapper: unwrapper)
-        restorer.expectedImageID = armedFor
-        restorer.systemRoot = root
-        restorer.memoryDevice = root + "/mem"   // past every check the page is placed and the image consumed
-        var thrown: (any Error)?
-        do { _ = try restorer.restore() } catch { thrown = error }
-        return (thrown, try ImageReader.probe(FileByteSource(path: image)).state.state)
+        try ImageRestorerMemoryTests().restoreOnce(sealing: sealed ? Self.keys.0 : nil) {
+            $0.unwrapper = unwrapper
+            $0.expectedImageID = armedFor
+        }
     }
 
     @Test func aSealedImageWithItsKeyGoesOnToConsume() throws {
@@ -168,15 +177,7 @@ import Testing
 
     func restore(recorded: SystemBootIdentity?, entry: SystemBootIdentity.Expected) throws -> (error: (any Error)?, state: ImageState) {
         let notes = (recorded?.noteFields ?? [:]).sorted { $0.key < $1.key }.map { ImageNote(key: $0.key, value: $0.value) }
-        let (image, root) = try ImageRestorerMemoryTests().setUp(availableKiB: 60_000, notes: notes)
-        defer { try? FileManager.default.removeItem(atPath: root) }
-        var restorer = ImageRestorer(target: ResumeTarget(device: image))
-        restorer.expectedSystem = entry
-        restorer.systemRoot = root
-        restorer.memoryDevice = root + "/mem"   // past every check the page is placed and the image consumed
-        var thrown: (any Error)?
-        do { _ = try restorer.restore() } catch { thrown = error }
-        return (thrown, try ImageReader.probe(FileByteSource(path: image)).state.state)
+        return try ImageRestorerMemoryTests().restoreOnce(notes: notes) { $0.expectedSystem = entry }
     }
 
     /// The entry's words, as H reads them from its command line.
