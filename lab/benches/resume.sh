@@ -7,6 +7,10 @@
 # kjump's image is sealed (as by default); a first round hibernates and
 # resumes it unsealed (--no-seal), so that the table shows what sealing
 # costs (KJUMP_BENCH_UNSEALED=0 leaves that round out: lab/bench scale).
+# KJUMP_BENCH_H_APPEND=WORD adds one word to H's command line, at hibernation
+# and at resume, in both rounds (an experiment's knob: a word without a dot
+# before its = reaches kjump in H as an environment variable, e.g.
+# GLIBC_TUNABLES=glibc.malloc.mmap_threshold=4194304).
 # Sealing under TCG is emulated AES; the same writer and reader also run on
 # the host's CPU (native_sealing_cost), on lab/vmcore's vmcore when present.
 # Last line: RATIO resume=<kjump/swsusp> image=<kjump/swsusp> hibernate=<kjump/swsusp>
@@ -19,7 +23,7 @@ source "$LAB_DIR/lib/artefacts.sh"
 unsealed_round() {
     local log="$OUT/unsealed-hibernate.log" rlog="$OUT/unsealed-resume.log" cmdline
     WATCH_MARKERS=(KJUMP-HIBERNATE-BEGIN)
-    run_qemu_watching_retrying KJUMP-INIT "$log" 900 "$SYSTEM_KERNEL" "$(system_append hibernate) kjump_no_seal=1" \
+    run_qemu_watching_retrying KJUMP-INIT "$log" 900 "$SYSTEM_KERNEL" "$(system_append hibernate) kjump_no_seal=1${KJUMP_BENCH_H_APPEND:+ kjump_h_append=$KJUMP_BENCH_H_APPEND}" \
         -initrd "$OUT/system-initramfs.cpio" \
         -drive "file=$OUT/data.img,if=virtio,format=raw" -drive "file=$OUT/resume.img,if=virtio,format=raw" \
         || { echo "bench resume: kjump's unsealed hibernation QEMU failed ($log)"; exit 1; }
@@ -31,7 +35,7 @@ unsealed_round() {
     cmdline=$("$OUT/bin/kjump" inspect --resume-command-line "$OUT/resume.img")
     WATCH_MARKERS=(KJUMP-RESUMED-WORKLOAD)
     # No resume key in H: an unsealed image is resumed only where no key is configured.
-    run_qemu_watching_retrying KJUMP-H-INIT "$rlog" 900 "$HIBERNATION_KERNEL" "$cmdline console=ttyS0 panic=-1 quiet" \
+    run_qemu_watching_retrying KJUMP-H-INIT "$rlog" 900 "$HIBERNATION_KERNEL" "$cmdline console=ttyS0 panic=-1 quiet ${KJUMP_BENCH_H_APPEND:-}" \
         -drive "file=$OUT/data.img,if=virtio,format=raw" -drive "file=$OUT/resume.img,if=virtio,format=raw" \
         || { echo "bench resume: kjump's unsealed resume QEMU failed ($rlog)"; exit 1; }
     U_RESUME=${MARK_S[KJUMP-RESUMED-WORKLOAD]:-}
@@ -79,7 +83,7 @@ bench_main() {
     # kjump: hibernate, then resume in a new QEMU process.
     local log="$OUT/kjump-hibernate.log"
     WATCH_MARKERS=(KJUMP-HIBERNATE-BEGIN "kjump: hibernation kernel loaded" KJUMP-H-INIT "kjump: hibernation image on")
-    run_qemu_watching_retrying KJUMP-INIT "$log" 900 "$SYSTEM_KERNEL" "$(system_append hibernate)" -initrd "$OUT/system-initramfs.cpio" \
+    run_qemu_watching_retrying KJUMP-INIT "$log" 900 "$SYSTEM_KERNEL" "$(system_append hibernate)${KJUMP_BENCH_H_APPEND:+ kjump_h_append=$KJUMP_BENCH_H_APPEND}" -initrd "$OUT/system-initramfs.cpio" \
         -drive "file=$OUT/data.img,if=virtio,format=raw" -drive "file=$OUT/resume.img,if=virtio,format=raw" \
         || { echo "bench resume: kjump's hibernation QEMU failed ($log)"; exit 1; }
     [ -n "${MARK_S[KJUMP-HIBERNATE-BEGIN]:-}" ] || { echo "bench resume: kjump never began to hibernate ($log)"; exit 1; }
@@ -101,7 +105,7 @@ bench_main() {
     cmdline=$("$OUT/bin/kjump" inspect --resume-command-line "$OUT/resume.img")
     WATCH_MARKERS=(KJUMP-H-INIT "kjump: restored" "KJUMP-HIBERNATE rc=0" KJUMP-RESUMED-WORKLOAD)
     # shellcheck disable=SC2046
-    run_qemu_watching_retrying KJUMP-H-INIT "$OUT/kjump-resume.log" 900 "$HIBERNATION_KERNEL" "$cmdline console=ttyS0 panic=-1 quiet" $(resume_key_initrd) \
+    run_qemu_watching_retrying KJUMP-H-INIT "$OUT/kjump-resume.log" 900 "$HIBERNATION_KERNEL" "$cmdline console=ttyS0 panic=-1 quiet ${KJUMP_BENCH_H_APPEND:-}" $(resume_key_initrd) \
         -drive "file=$OUT/data.img,if=virtio,format=raw" -drive "file=$OUT/resume.img,if=virtio,format=raw" \
         || { echo "bench resume: kjump's resume QEMU failed ($OUT/kjump-resume.log)"; exit 1; }
     k_resume=${MARK_S[KJUMP-RESUMED-WORKLOAD]:-}

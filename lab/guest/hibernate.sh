@@ -11,7 +11,8 @@ dmesg_before=$(dmesg | wc -l)
 # Timed from here, as lab/guest/swsusp.sh times swsusp: after the same sync.
 echo "KJUMP-HIBERNATE-BEGIN"
 # kjump_no_seal=1 on the kernel command line (lab/bench resume's unsealed round): a plaintext image.
-kjump hibernate --resume-device /dev/vdb --grub-reboot kjump-resume ${kjump_no_seal:+--no-seal}
+kjump hibernate --resume-device /dev/vdb --grub-reboot kjump-resume ${kjump_no_seal:+--no-seal} \
+    ${kjump_h_append:+--append "$kjump_h_append"}
 echo "KJUMP-HIBERNATE rc=$?"
 # Only a resumed system gets here: check every byte, the disks and the log.
 kjump-workload verify --state-dir /tmp/workload
