@@ -5,7 +5,7 @@ import Testing
 @Suite struct DoctorTests {
     /// A machine that has everything: the lab's system kernel as seen from inside the guest.
     static func healthyFacts() throws -> SystemFacts {
-        SystemFacts(
+        var facts = SystemFacts(
             machine: "x86_64", effectiveUserID: 0, kernelRelease: "6.12.117",
             kernelConfig: .init(path: "/proc/config.gz",
                                 config: KernelConfig(parsing: try fixtureText("config-lab-system-6.12"))),
@@ -18,6 +18,9 @@ import Testing
             resumeDevice: .init(path: "/dev/vdb", exists: true, isBlockDevice: true, sizeBytes: 2 << 30,
                                 mountPoint: nil, isActiveSwap: false),
             crashKernelSize: .content("268435456\n"))
+        facts.cpuInfo = .content("processor\t: 0\nvendor_id\t: AuthenticAMD\nflags\t\t: fpu vme monitor sse2\n")
+        facts.commandLine = .content("console=ttyS0 quiet\n")
+        return facts
     }
 
     func check(_ report: DoctorReport, _ name: String) throws -> DoctorCheck {
@@ -28,7 +31,7 @@ import Testing
         let report = Doctor().evaluate(try Self.healthyFacts())
         #expect(report.passed)
         #expect(report.checks.allSatisfy { $0.status == .ok }, "\(report.renderText())")
-        #expect(report.checks.count == 14)
+        #expect(report.checks.count == 15)
     }
 
     @Test func hostKernelWithoutKexecJumpFails() throws {
@@ -177,4 +180,21 @@ import Testing
         #expect(columns.count == 1)
     }
 
+
+    /// Measured in the lab (lab/experiments/unpatched-jump): an Intel CPU with
+    /// MWAIT needs clearcpuid=monitor on a kernel without the parking patch.
+    @Test func anIntelCPUWithMwaitAsksForClearcpuid() throws {
+        var facts = try Self.healthyFacts()
+        facts.cpuInfo = .content("processor\t: 0\nvendor_id\t: GenuineIntel\nflags\t\t: fpu vme monitor sse2\n")
+        let parking = try check(Doctor().evaluate(facts), "CPU parking")
+        #expect(parking.status == .warn)
+        #expect(parking.message.contains("add clearcpuid=monitor"))
+        facts.commandLine = .content("root=/dev/sda1 clearcpuid=pku,monitor quiet\n")
+        #expect(try check(Doctor().evaluate(facts), "CPU parking").status == .ok)
+        facts.cpuInfo = .content("vendor_id\t: GenuineIntel\nflags\t\t: fpu vme sse2\n")
+        facts.commandLine = .missing
+        #expect(try check(Doctor().evaluate(facts), "CPU parking").message.hasPrefix("no MONITOR/MWAIT"))
+        facts.cpuInfo = .missing
+        #expect(try check(Doctor().evaluate(facts), "CPU parking").status == .warn)
+    }
 }

@@ -46,6 +46,8 @@ scenario_main() {
     iclean=$(tr -d '\r' < "$ilog" | sed 's/\x1b\[[0-9;]*[a-zA-Z]//g')
     grep -a -q '^KJUMP-VENDOR GenuineIntel' <<< "$iclean" || fail "the second guest's CPU is not Intel-vendor ($ilog)"
     grep -a -q '^KJUMP-MWAIT yes' <<< "$iclean" || fail "the Intel-vendor guest has no MONITOR/MWAIT, so it tests nothing ($ilog)"
+    grep -a -q -E '^warn +CPU parking .*add clearcpuid=monitor' <<< "$iclean" \
+        || fail "kjump doctor did not warn about MWAIT parking on the Intel-vendor guest ($ilog)"
     grep -a -q '^KJUMP-JUMP rc=0' <<< "$iclean" || fail "the round trip on an Intel-vendor CPU failed ($ilog)"
     grep -a -q '^kjump probe: OK' <<< "$iclean" || fail "kjump probe failed on the Intel-vendor guest ($ilog)"
     grep -a -q '^WORKLOAD-OK .*continued=yes' <<< "$iclean" || fail "the workload did not survive the Intel-vendor trip ($ilog)"

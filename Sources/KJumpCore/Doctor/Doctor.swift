@@ -35,6 +35,7 @@ public struct Doctor: Sendable {
         if let limit = kexecLoadLimit(facts) { checks.append(limit) }
         checks.append(vmcoreinfo(facts))
         checks.append(freeMemory(facts))
+        checks.append(cpuParking(facts))
         checks.append(resumeDevice(facts))
         checks.append(crashReservation(facts))
         return DoctorReport(checks: checks)
@@ -180,6 +181,34 @@ public struct Doctor: Sendable {
                                "\(device.path): \(size), smaller than the \(mib(memory.total - memory.available)) MiB of memory in use; an image may not fit")
         }
         return DoctorCheck(.ok, name, "\(device.path): block device, \(size), not mounted")
+    }
+
+    /// Where the CPUs taken offline for a jump wait. An Intel CPU with
+    /// MONITOR/MWAIT waits in mwait_play_dead(), inside this kernel's text,
+    /// which the jump swaps the hibernation kernel over: without kjump's
+    /// parking patch (lab/kernel/patches/system/) it then runs what lands
+    /// there. Measured in the lab (lab/experiments/unpatched-jump): the
+    /// unpatched kernel's round trip triple-faults; with clearcpuid=monitor it
+    /// works. AMD parks in HLT.
+    func cpuParking(_ facts: SystemFacts) -> DoctorCheck {
+        let name = "CPU parking"
+        guard let cpuinfo = facts.cpuInfo.text else {
+            return DoctorCheck(.warn, name, "cannot read /proc/cpuinfo: whether offline CPUs park safely during a jump is unknown")
+        }
+        let vendor = cpuinfo.split(separator: "\n").first { $0.hasPrefix("vendor_id") }
+            .map { $0.split(separator: ":", maxSplits: 1).last.map { String($0.trimmingSpaces()) } ?? "" } ?? "unknown"
+        if vendor == "AuthenticAMD" || vendor == "HygonGenuine" {
+            return DoctorCheck(.ok, name, "\(vendor): offline CPUs wait in HLT during a jump")
+        }
+        let flags = cpuinfo.split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ") ?? []
+        if !flags.contains("monitor") {
+            return DoctorCheck(.ok, name, "no MONITOR/MWAIT: offline CPUs wait in HLT during a jump")
+        }
+        let line = KernelCommandLine(parsing: facts.commandLine.text ?? "")
+        if line.words.contains(where: { $0.hasPrefix("clearcpuid=") && $0.dropFirst(11).split(separator: ",").contains("monitor") }) {
+            return DoctorCheck(.ok, name, "clearcpuid=monitor: offline CPUs wait in HLT during a jump")
+        }
+        return DoctorCheck(.warn, name, "\(vendor) with MONITOR/MWAIT: a CPU taken offline for the jump waits in MWAIT inside this kernel's text, which the jump overwrites; add clearcpuid=monitor to the kernel command line, unless this kernel carries kjump's CPU-parking patch")
     }
 
     func crashReservation(_ facts: SystemFacts) -> DoctorCheck {

@@ -61,6 +61,10 @@ public struct SystemFacts: Sendable, Equatable {
     public var resumeDevice: ResumeDevice?
     /// `/sys/kernel/kexec_crash_size`.
     public var crashKernelSize: ProbedFile
+    /// `/proc/cpuinfo`: the CPU vendor and whether it has MONITOR/MWAIT.
+    public var cpuInfo: ProbedFile = .missing
+    /// `/proc/cmdline`: the running kernel's command line.
+    public var commandLine: ProbedFile = .missing
 
     public init(machine: String, effectiveUserID: UInt32, kernelRelease: String,
                 kernelConfig: KernelConfigFile?, kernelConfigPathsTried: [String],

@@ -22,7 +22,7 @@ public struct SystemFactsReader: Sendable {
         let names = Self.unameFields()
         let (config, tried) = readKernelConfig(release: names.release)
         let meminfo = KernelFile.probe(root + "/proc/meminfo").text.flatMap { MemoryInfo(parsing: $0) }
-        return SystemFacts(
+        var facts = SystemFacts(
             machine: names.machine,
             effectiveUserID: geteuid(),
             kernelRelease: names.release,
@@ -36,6 +36,9 @@ public struct SystemFactsReader: Sendable {
             resumeDevice: resumeDevicePath.map(readResumeDevice),
             crashKernelSize: KernelFile.probe(root + "/sys/kernel/kexec_crash_size")
         )
+        facts.cpuInfo = KernelFile.probe(root + "/proc/cpuinfo")
+        facts.commandLine = KernelFile.probe(root + "/proc/cmdline")
+        return facts
     }
 
     /// The kernel configuration from `/proc/config.gz`, else `/boot/config-<release>`.
