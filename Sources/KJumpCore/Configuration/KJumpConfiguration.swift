@@ -67,9 +67,12 @@ public struct KJumpConfiguration: Sendable, Equatable {
 public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
     case invalidLine(path: String, line: Int, reason: String)
     case conflicting(path: String, reason: String)
+    /// The file is there (or was named) but could not be read.
+    case unreadable(path: String, reason: String)
 
     public var description: String {
         switch self {
+        case let .unreadable(path, reason): "\(path) cannot be read: \(reason)"
         case let .invalidLine(path, line, reason): "\(path), line \(line): \(reason)"
         case let .conflicting(path, reason): "\(path): \(reason)"
         }

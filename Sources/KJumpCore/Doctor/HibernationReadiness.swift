@@ -51,7 +51,8 @@ public struct HibernationReadiness: Sendable {
         let configuration: KJumpConfiguration
         switch facts.configuration {
         case .failure(let error):
-            checks.append(DoctorCheck(.fail, "configuration", "\(error.description); fix that line"))
+            let advice = if case .invalidLine = error { "; fix that line" } else { "" }
+            checks.append(DoctorCheck(.fail, "configuration", error.description + advice))
             return DoctorReport(checks: checks)
         case .success(let read):
             configuration = read

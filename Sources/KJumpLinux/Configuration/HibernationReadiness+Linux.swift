@@ -9,16 +9,8 @@ extension HibernationReadiness {
     /// the hibernation kernel at `kernelPath`, the key, the resume file.
     public static func read(configurationPath: String?, kernelPath: String, region: HibernationRegion?) -> DoctorReport {
         let path = configurationPath ?? KJumpConfiguration.defaultPath
-        let exists = access(path, F_OK) == 0
-        let configuration: Result<KJumpConfiguration, ConfigurationError>
-        do {
-            configuration = .success(exists || configurationPath != nil
-                ? try KJumpConfiguration(parsing: try KernelFile.readText(path), path: path) : KJumpConfiguration())
-        } catch let error as ConfigurationError {
-            configuration = .failure(error)
-        } catch {
-            configuration = .failure(.invalidLine(path: path, line: 0, reason: "cannot be read: \(error)"))
-        }
+        let exists = KJumpConfiguration.exists(path: path)
+        let configuration = Result { () throws(ConfigurationError) in try KJumpConfiguration.load(path: configurationPath) }
         let settings = (try? configuration.get()) ?? KJumpConfiguration()
         let systemFacts = SystemFactsReader().read(resumeDevicePath: settings.resumeDevice)
         let region = region ?? HibernationRegion(mainBlockBytes: settings.regionMiB.map { $0 << 20 } ?? HibernationRegion.defaultMainBlockBytes)
