@@ -63,23 +63,32 @@ struct HibernateCommand: ParsableCommand {
         }
     }
 
+    /// What this command line sets, as settings that override kjump.conf's.
+    var given: KJumpConfiguration {
+        var given = KJumpConfiguration()
+        (given.resumeDevice, given.resumeFile) = (resumeDevice, resumeFile)
+        given.compression = compress?.codec
+        given.hibernationKey = sealing.hibernationKey
+        given.seal = sealing.noSeal ? false : nil
+        given.regionMiB = kernel.regionOptions.regionMiB
+        given.grubEntry = grubEntry
+        given.systemKernel = systemKernel
+        return given
+    }
+
     func run() throws {
-        let configuration = try KJumpConfiguration.load(path: configPath)
-        // The command line first; the configuration fills in what it leaves out.
-        var device = resumeDevice, file = resumeFile
-        if device == nil, file == nil { (device, file) = (configuration.resumeDevice, configuration.resumeFile) }
-        guard device != nil || file != nil else {
+        let settings = try KJumpConfiguration.load(path: configPath).overridden(by: given)
+        guard settings.resumeDevice != nil || settings.resumeFile != nil else {
             throw ValidationError("give --resume-device DEVICE or --resume-file PATH, or set resume-device or resume-file in \(configPath ?? KJumpConfiguration.defaultPath)")
         }
-        let target = try Hibernation.target(device: device, file: file, report: Self.print)
-        let region = HibernationRegion(mainBlockBytes: (kernel.regionOptions.regionMiB ?? configuration.regionMiB).map { $0 << 20 }
-                                       ?? HibernationRegion.defaultMainBlockBytes)
-        var request = Hibernation.Request(kernelPath: kernel.path, region: region, target: target,
-                                          compression: compress?.codec ?? configuration.compression ?? .lz4,
+        let target = try Hibernation.target(device: settings.resumeDevice, file: settings.resumeFile, report: Self.print)
+        var request = Hibernation.Request(kernelPath: kernel.path,
+                                          region: HibernationRegion(mainBlockBytes: settings.regionMiB.map { $0 << 20 } ?? HibernationRegion.defaultMainBlockBytes),
+                                          target: target, compression: settings.compression ?? .lz4,
                                           extraCommandLine: kernel.consoleArguments(),
-                                          bootEntry: (grubEntry ?? configuration.grubEntry).map(GrubOneShotBootEntry.init(name:)),
-                                          sealing: try sealing.key(configuration: configuration))
-        let systemKernelPath = systemKernel ?? configuration.systemKernel ?? SystemBootIdentity.defaultKernelPath
+                                          bootEntry: settings.grubEntry.map(GrubOneShotBootEntry.init(name:)),
+                                          sealing: try SealingOptions.key(settings))
+        let systemKernelPath = settings.systemKernel ?? SystemBootIdentity.defaultKernelPath
         request.system = try SystemBootIdentity.running(kernelPath: systemKernelPath)
         if request.system?.kernelDigest == nil {
             Swift.print("kjump: warning: no kernel image at \(systemKernelPath): a resume entry that names the system kernel will refuse this image (give --system-kernel PATH)")
@@ -90,26 +99,5 @@ struct HibernateCommand: ParsableCommand {
             line += "; the image was consumed \(Int64(time(nil)) - consumedAt) s ago (resume)"
         }
         Swift.print(line + "; kexec image unloaded")
-    }
-
-    static func print(_ event: HibernationEvent) { print(event, kernelPath: "") }
-
-    static func print(_ event: HibernationEvent, kernelPath: String) {
-        switch event {
-        case let .resumeFile(path, location):
-            Swift.print("kjump: resume file \(path): \(location.map.imageCapacity >> 20) MiB for the image, \(location.map.extents.count) extents on \(location.device)")
-        case .filesystemWithoutIdentity(let device):
-            Swift.print("kjump: warning: \(device) is not ext2/3/4; a resume cannot tell whether it was mounted in between")
-        case .planned(let plan):
-            Swift.print(PlanDescription.render(plan, kernelPath: kernelPath))
-        case .loaded(let seconds):
-            Swift.print("kjump: hibernation kernel loaded in \(DecimalText.twoDecimals(seconds)) s")
-        case .bootEntryArmed(let name):
-            Swift.print("kjump: the next boot starts GRUB entry '\(name)' once (grub-reboot)")
-        case .hibernating(let target):
-            Swift.print("kjump: syncing filesystems and hibernating to \(target.description)")
-        case let .bootEntryStillArmed(name, error):
-            Swift.print("kjump: warning: the next boot may still start '\(name)': \(error); run 'grub-editenv - unset next_entry'")
-        }
     }
 }

@@ -10,10 +10,11 @@ struct SealingOptions: ParsableArguments {
     @Flag(help: "Write the image unsealed (or 'seal = no' in kjump.conf): anyone who reads the resume device reads this system's memory, and anyone who writes it can change what resumes.")
     var noSeal = false
 
-    /// The key, or nil with --no-seal (or `seal = no`); a missing key says how to make one.
-    func key(configuration: KJumpConfiguration = KJumpConfiguration()) throws -> HibernationKey? {
-        if noSeal || configuration.seal == false { return nil }
-        let hibernationKey = hibernationKey ?? configuration.hibernationKey ?? SealingKeyFiles.defaultHibernationKeyPath
+    /// The key `settings` name (the command line's over kjump.conf's), or nil
+    /// when they say `seal = no`; a missing key says how to make one.
+    static func key(_ settings: KJumpConfiguration) throws -> HibernationKey? {
+        if settings.seal == false { return nil }
+        let hibernationKey = settings.hibernationKey ?? SealingKeyFiles.defaultHibernationKeyPath
         guard SealingKeyFiles.exists(hibernationKey) else {
             throw ValidationError("there is no hibernation key at \(hibernationKey): make one with 'kjump keygen', or hibernate unsealed with --no-seal")
         }

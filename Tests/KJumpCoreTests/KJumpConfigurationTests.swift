@@ -60,3 +60,19 @@ import Testing
         }
     }
 }
+
+@Suite struct ConfigurationOverrideTests {
+    @Test func theCommandLineWinsAndAResumeTargetReplacesBoth() throws {
+        let file = try KJumpConfiguration(parsing: "resume-device = /dev/vdb\ncompress = zstd\nseal = yes\ngrub-entry = kjump-resume\nregion-mib = 96",
+                                          path: "kjump.conf")
+        var given = KJumpConfiguration()
+        given.resumeFile = "/var/lib/kjump/resume"
+        given.seal = false
+        let merged = file.overridden(by: given)
+        #expect(merged.resumeFile == "/var/lib/kjump/resume" && merged.resumeDevice == nil)
+        #expect(merged.seal == false)
+        #expect(merged.compression == .zstd && merged.grubEntry == "kjump-resume" && merged.regionMiB == 96)
+        #expect(file.overridden(by: KJumpConfiguration()) == file)
+        #expect(KJumpConfiguration().overridden(by: file) == file)
+    }
+}

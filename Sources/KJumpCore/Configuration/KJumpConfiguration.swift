@@ -63,6 +63,25 @@ public struct KJumpConfiguration: Sendable, Equatable {
     }
 }
 
+extension KJumpConfiguration {
+    /// These settings with `given`'s wherever `given` has one: the command
+    /// line's over the file's. A resume device or file in `given` replaces
+    /// both of these (a command line that names a file means that file).
+    public func overridden(by given: KJumpConfiguration) -> KJumpConfiguration {
+        var merged = self
+        if given.resumeDevice != nil || given.resumeFile != nil {
+            (merged.resumeDevice, merged.resumeFile) = (given.resumeDevice, given.resumeFile)
+        }
+        merged.compression = given.compression ?? compression
+        merged.hibernationKey = given.hibernationKey ?? hibernationKey
+        merged.seal = given.seal ?? seal
+        merged.regionMiB = given.regionMiB ?? regionMiB
+        merged.grubEntry = given.grubEntry ?? grubEntry
+        merged.systemKernel = given.systemKernel ?? systemKernel
+        return merged
+    }
+}
+
 /// Why a configuration file was refused.
 public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
     case invalidLine(path: String, line: Int, reason: String)
