@@ -14,6 +14,6 @@ struct KJumpCommand: ParsableCommand {
             see whether this machine can do it.
             """,
         version: KJumpVersion.string,
-        subcommands: [DoctorCommand.self, StatusCommand.self, SetupCommand.self, HibernateCommand.self, ResumeCommand.self, JumpCommand.self, CrashLoadCommand.self, SaveCommand.self, KeygenCommand.self, InspectCommand.self, VerifyCommand.self, ExportCommand.self, DmesgCommand.self, ProbeCommand.self, JumpBackCommand.self, SaveHibernationCommand.self, BootArgCommand.self, BootIdentityCommand.self]
+        subcommands: [DoctorCommand.self, StatusCommand.self, SetupCommand.self, HibernateCommand.self, ResumeCommand.self, JumpCommand.self, CrashLoadCommand.self, SaveCommand.self, KeygenCommand.self, InspectCommand.self, VerifyCommand.self, ExportCommand.self, DmesgCommand.self, ProbeCommand.self, JumpBackCommand.self, SaveHibernationCommand.self, BootArgCommand.self, BootIdentityCommand.self, ResumeEntryCommand.self]
     )
 }

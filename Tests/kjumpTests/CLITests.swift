@@ -218,3 +218,18 @@ struct KJumpBinary {
         #expect(result.status == 1)
     }
 }
+
+/// `kjump resume-entry`: refuses without a target, and asks for both halves of the boot identity.
+@Suite struct ResumeEntryCLITests {
+    @Test func itNeedsATargetAndBothIdentityHalves() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kjump-\(UUID().uuidString).conf").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try "compress = zstd\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let noTarget = try KJumpBinary.run(["resume-entry", "--config", path])
+        #expect(noTarget.status != 0)
+        #expect(noTarget.stderr.contains("give --resume-device DEVICE or --resume-file PATH, or set one in \(path)"))
+        let half = try KJumpBinary.run(["resume-entry", "--resume-device", "/dev/null", "--system-kernel", "/boot/vmlinuz"])
+        #expect(half.status != 0)
+        #expect(half.stderr.contains("give both --system-kernel and --command-line, or neither"))
+    }
+}

@@ -6,6 +6,9 @@ kjump-workload start --mib "$mib" --seed 23 --state-dir /tmp/workload \
 echo "KJUMP-WORKLOAD-START rc=$?"
 kjump-workload verify --state-dir /tmp/workload
 echo "before hibernation $(date +%s)" > /data/hibernate-marker.txt
+# The resume entry's command line as a boot loader configuration would get it
+# before any image exists; the host compares it with the image's.
+echo "KJUMP-RESUME-ENTRY $(kjump resume-entry --resume-device /dev/vdb 2>&1)"
 sync
 dmesg_before=$(dmesg | wc -l)
 # Timed from here, as lab/guest/swsusp.sh times swsusp: after the same sync.

@@ -88,6 +88,9 @@ scenario_main() {
     "$OUT/bin/kjump" inspect "$OUT/resume.img" | grep -q "^image  *$ARMED_IMAGE " \
         || fail "the image on the resume disk is not $ARMED_IMAGE, the one the boot entry was armed for ($log)"
     hibernate_s=$(sed -n 's/.*hibernation image on .*, \([0-9.]*\) s (finding free pages.*/\1/p' <<< "$clean")
+    # `kjump resume-entry`, before the hibernation, printed the line the image records.
+    [ "$(serial_value "$log" KJUMP-RESUME-ENTRY)" = "$("$OUT/bin/kjump" inspect --resume-command-line "$OUT/resume.img")" ] \
+        || fail "kjump resume-entry printed '$(serial_value "$log" KJUMP-RESUME-ENTRY | cut -c1-160)…', not the image's resume command line ($log)"
     # The image records the system kernel's image as sha256sum sees /boot/vmlinuz.
     "$OUT/bin/kjump" inspect "$OUT/resume.img" | grep -q "^note  *system-kernel=$(sha256sum "$SYSTEM_BZIMAGE" | cut -d' ' -f1)$" \
         || fail "the image does not record the system kernel's digest (kjump inspect: $("$OUT/bin/kjump" inspect "$OUT/resume.img" | grep -c '^note  *system-') system notes)"

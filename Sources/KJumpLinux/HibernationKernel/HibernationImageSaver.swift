@@ -98,13 +98,16 @@ public struct HibernationImageSaver {
         return SystemKernelDescription(note: note, firmwareMemoryMap: firmware, vmcoreinfoNote: vmcoreinfoNote, vmcoreinfo: info)
     }
 
+    /// The words after the memory map on the resume command line: the role and the target.
+    static func resumeWords(target: ResumeTarget) -> [String] { ["kjump.role=resume"] + target.commandLineWords }
+
     /// The image's header: which kernel, where to re-enter it, R, the
     /// firmware map, the restorer's command line, and the notes the system
     /// kernel and the restorer check (filesystems, attempt, VMCOREINFO).
     static func header(_ system: SystemKernelDescription, context: HibernationKernelContext, target: ResumeTarget,
                        compression: ImageCompression, imageID: ImageID, createdAt: Int64) -> ImageHeader {
         let restorer = RestorerCommandLine(region: context.region, firmwareMemoryMap: system.firmwareMemoryMap,
-                                           extra: ["kjump.role=resume"] + target.commandLineWords)
+                                           extra: resumeWords(target: target))
         return ImageHeader(
             imageID: imageID, kind: .hibernation, createdAt: createdAt, compression: compression,
             systemKernel: SystemKernelIdentity(osRelease: system.vmcoreinfo.osRelease ?? "unknown",
