@@ -114,6 +114,8 @@ crash_table() {
     # H with as many CPUs as the guest: kjump compresses on all, makedumpfile gets --num-threads.
     local h_cpus=$KJUMP_GUEST_CPUS
     build_workload "$OUT/bin"
+    # The system initramfs carries the machine's hibernation key, as in every scenario.
+    make_keys "$OUT" "$OUT/bin"
     build_hibernation_kernel "$OUT" "$OUT/bin" stage_makedumpfile
     build_system_initramfs "$OUT" "$OUT/bin" "$OUT/hibernation-bzImage"
     SYSTEM_KERNEL="$("$LAB_DIR/build-kernel" system)/vmlinux"
