@@ -72,8 +72,9 @@ native_sealing_cost() {
     local mib
     mib=$(( $(stat -c %s "$OUT/native-sealed.kjimg") >> 20 ))
     rm -f "$OUT/native-unsealed.kjimg" "$OUT/native-sealed.kjimg"
-    pct() { echo "scale=1; ($1 - $2) * 100 / $2" | bc | sed 's/^\./0./; s/^-\./-0./'; }
-    echo "sealing on the host's CPU (no emulation; $(basename "$vmcore"), $(nproc) workers, a ${mib} MiB image): save ${su} s unsealed, ${ss} s sealed (+$(pct "$ss" "$su") %); verify ${vu} s unsealed, ${vs} s sealed (+$(pct "$vs" "$vu") %)"
+    # A signed percentage: +3.9 or -3.3.
+    pct() { printf '%+.1f' "$(echo "scale=3; ($1 - $2) * 100 / $2" | bc)"; }
+    echo "sealing on the host's CPU (no emulation; $(basename "$vmcore"), $(nproc) workers, a ${mib} MiB image): save ${su} s unsealed, ${ss} s sealed ($(pct "$ss" "$su") %); verify ${vu} s unsealed, ${vs} s sealed ($(pct "$vs" "$vu") %)"
 }
 
 bench_main() {
