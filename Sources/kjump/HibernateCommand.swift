@@ -81,13 +81,14 @@ struct HibernateCommand: ParsableCommand {
         guard settings.resumeDevice != nil || settings.resumeFile != nil else {
             throw ValidationError("give --resume-device DEVICE or --resume-file PATH, or set resume-device or resume-file in \(configPath ?? KJumpConfiguration.defaultPath)")
         }
+        let sealingKey = try SealingOptions.key(settings)
         let target = try Hibernation.target(device: settings.resumeDevice, file: settings.resumeFile, report: Self.print)
         var request = Hibernation.Request(kernelPath: kernel.path,
                                           region: HibernationRegion(mainBlockBytes: settings.regionMiB.map { $0 << 20 } ?? HibernationRegion.defaultMainBlockBytes),
                                           target: target, compression: settings.compression ?? .lz4,
                                           extraCommandLine: kernel.consoleArguments(),
                                           bootEntry: settings.grubEntry.map(GrubOneShotBootEntry.init(name:)),
-                                          sealing: try SealingOptions.key(settings))
+                                          sealing: sealingKey)
         let systemKernelPath = settings.systemKernel ?? SystemBootIdentity.defaultKernelPath
         request.system = try SystemBootIdentity.running(kernelPath: systemKernelPath)
         if request.system?.kernelDigest == nil {

@@ -16,7 +16,7 @@ struct SealingOptions: ParsableArguments {
         if settings.seal == false { return nil }
         let hibernationKey = settings.hibernationKey ?? SealingKeyFiles.defaultHibernationKeyPath
         guard SealingKeyFiles.exists(hibernationKey) else {
-            throw ValidationError("there is no hibernation key at \(hibernationKey): make one with 'kjump keygen', or hibernate unsealed with --no-seal")
+            throw SealingError.hibernationKeyMissing(path: hibernationKey)
         }
         return try SealingKeyFiles.hibernationKey(at: hibernationKey)
     }

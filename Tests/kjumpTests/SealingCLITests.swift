@@ -62,6 +62,16 @@ import Testing
         #expect(unprotected.stderr.contains("give --resume-key on a device that is not this machine's"))
     }
 
+    /// A missing key is a runtime failure, not a usage error: exit 1 with the
+    /// remedy, no usage text, checked before the resume target is touched.
+    @Test func hibernatingWithoutTheKeyNamesTheRemedy() throws {
+        let result = try KJumpBinary.run(["hibernate", "--config", "/dev/null", "--resume-device", "/nonexistent/disk",
+                                          "--hibernation-key", "/nonexistent/hibernation.key"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("there is no hibernation key at /nonexistent/hibernation.key: make one with 'kjump keygen'"))
+        #expect(!result.stderr.contains("Usage:"))
+    }
+
     @Test func readersOpenASealedImageWithItsKeyOnly() throws {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         #expect(try keygen().status == 0)

@@ -26,6 +26,8 @@ public enum SealingError: Error, Equatable, CustomStringConvertible {
     case trailerNotAuthentic
     /// The index bytes do not hash to the digest the authenticated trailer records.
     case indexNotAuthentic
+    /// Hibernating sealed needs the hibernation key, and there is none at `path`.
+    case hibernationKeyMissing(path: String)
 
     public var description: String {
         switch self {
@@ -53,6 +55,8 @@ public enum SealingError: Error, Equatable, CustomStringConvertible {
             "the trailer is not authentic: the header, the trailer, the index or a frame (with its checksums) was altered"
         case .indexNotAuthentic:
             "the index is not authentic: its bytes do not match the digest the trailer seals"
+        case .hibernationKeyMissing(let path):
+            "there is no hibernation key at \(path): make one with 'kjump keygen', or hibernate unsealed with --no-seal"
         }
     }
 }
