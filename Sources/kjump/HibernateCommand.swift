@@ -1,7 +1,4 @@
 import ArgumentParser
-#if canImport(Glibc)
-import Glibc
-#endif
 import KJumpCore
 import KJumpLinux
 
@@ -56,6 +53,9 @@ struct HibernateCommand: ParsableCommand {
 
     @OptionGroup var sealing: SealingOptions
 
+    @Flag(help: "Run as systemd-hibernate.service does (kjump's drop-in for it): systemd's sleep hooks (/usr/lib/systemd/system-sleep) before and after, and systemd's own hibernation when kjump.conf names no resume target.")
+    var systemd = false
+
     func validate() throws {
         try kernel.validate()
         if resumeDevice != nil, resumeFile != nil {
@@ -77,10 +77,17 @@ struct HibernateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let settings = try KJumpConfiguration.load(path: configPath).overridden(by: given)
-        guard settings.resumeDevice != nil || settings.resumeFile != nil else {
-            throw ValidationError("give --resume-device DEVICE or --resume-file PATH, or set resume-device or resume-file in \(configPath ?? KJumpConfiguration.defaultPath)")
+        let settings = try KJumpConfiguration.loaded(configPath: configPath, given: given)
+        guard systemd else { return try hibernate(settings) }
+        guard settings.namesResumeTarget else {
+            Swift.print("kjump: \(configPath ?? KJumpConfiguration.defaultPath) names no resume target: the kernel's own hibernation it is (\(SystemdHibernation.systemdSleep) hibernate)")
+            try SystemdHibernation.handOverToSystemdSleep()
         }
+        try SystemdHibernation().run(report: { Swift.print($0) }) { try hibernate(settings) }
+    }
+
+    private func hibernate(_ loaded: KJumpConfiguration) throws {
+        let settings = try loaded.requiringResumeTarget(configPath: configPath)
         let sealingKey = try SealingOptions.key(settings)
         let target = try Hibernation.target(device: settings.resumeDevice, file: settings.resumeFile, report: Self.print)
         var request = Hibernation.Request(kernelPath: kernel.path,
@@ -94,11 +101,6 @@ struct HibernateCommand: ParsableCommand {
         if request.system?.kernelDigest == nil {
             Swift.print("kjump: warning: no kernel image at \(systemKernelPath): a resume entry that names the system kernel will refuse this image (give --system-kernel PATH)")
         }
-        let resumed = try Hibernation(request, report: { Self.print($0, kernelPath: kernel.path) }).run()
-        var line = "kjump: resumed; the system was away \(resumed.after.seconds(since: resumed.before))"
-        if let consumedAt = resumed.consumedAt {
-            line += "; the image was consumed \(Int64(time(nil)) - consumedAt) s ago (resume)"
-        }
-        Swift.print(line + "; kexec image unloaded")
+        Self.print(resumed: try Hibernation(request, report: { Self.print($0, kernelPath: kernel.path) }).run())
     }
 }

@@ -1,9 +1,21 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import KJumpCore
 import KJumpLinux
 
 /// How `kjump hibernate` prints what the hibernation flow reports.
 extension HibernateCommand {
     static func print(_ event: HibernationEvent) { print(event, kernelPath: "") }
+
+    /// The line after the jump back: how long the system was away, and when the image was consumed.
+    static func print(resumed: Hibernation.Resumed) {
+        var line = "kjump: resumed; the system was away \(resumed.after.seconds(since: resumed.before))"
+        if let consumedAt = resumed.consumedAt {
+            line += "; the image was consumed \(Int64(time(nil)) - consumedAt) s ago (resume)"
+        }
+        Swift.print(line + "; kexec image unloaded")
+    }
 
     static func print(_ event: HibernationEvent, kernelPath: String) {
         switch event {

@@ -47,10 +47,7 @@ struct ResumeEntryCommand: ParsableCommand {
         var given = KJumpConfiguration()
         (given.resumeDevice, given.resumeFile) = (resumeDevice, resumeFile)
         given.regionMiB = regionOptions.regionMiB
-        let settings = try KJumpConfiguration.load(path: configPath).overridden(by: given)
-        guard settings.resumeDevice != nil || settings.resumeFile != nil else {
-            throw ValidationError("give --resume-device DEVICE or --resume-file PATH, or set one in \(configPath ?? KJumpConfiguration.defaultPath)")
-        }
+        let settings = try KJumpConfiguration.loaded(configPath: configPath, given: given).requiringResumeTarget(configPath: configPath)
         let target = try Hibernation.target(device: settings.resumeDevice, file: settings.resumeFile)
         let region = HibernationRegion(mainBlockBytes: settings.regionMiB.map { $0 << 20 } ?? HibernationRegion.defaultMainBlockBytes)
         let system = try systemKernel.map { try SystemBootIdentity.bootEntry(kernelPath: $0, commandLine: commandLine ?? "") }

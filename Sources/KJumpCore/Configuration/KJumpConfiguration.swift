@@ -64,6 +64,9 @@ public struct KJumpConfiguration: Sendable, Equatable {
 }
 
 extension KJumpConfiguration {
+    /// Whether these settings name where the image goes.
+    public var namesResumeTarget: Bool { resumeDevice != nil || resumeFile != nil }
+
     /// These settings with `given`'s wherever `given` has one: the command
     /// line's over the file's. A resume device or file in `given` replaces
     /// both of these (a command line that names a file means that file).
