@@ -18,7 +18,7 @@ public struct Doctor: Sendable {
     /// Kernel options checked, with whether their absence fails and why they matter.
     static let requiredOptions: [(name: String, failsWhenMissing: Bool, why: String)] = [
         ("CONFIG_KEXEC", true, "kexec_load(2), which kjump uses to start the hibernation kernel"),
-        ("CONFIG_KEXEC_JUMP", true, "jumping to the hibernation kernel and back (Debian's packaged kernels do not set it)"),
+        ("CONFIG_KEXEC_JUMP", true, "jumping to the hibernation kernel and back (Fedora's, RHEL's and Ubuntu's kernels set it; Debian's, openSUSE's and Alpine's do not: docs/INSTALL.md builds Debian's with it)"),
         ("CONFIG_HIBERNATION", true, "freezing tasks and devices around a jump (CONFIG_KEXEC_JUMP depends on it)"),
         ("CONFIG_CRASH_DUMP", true, "/sys/kernel/vmcoreinfo and crash capture"),
         ("CONFIG_PROC_VMCORE", false, "reading /proc/vmcore when this kernel itself captures a dump; kjump's hibernation kernel has its own"),
@@ -87,7 +87,7 @@ public struct Doctor: Sendable {
                 return DoctorCheck(.ok, "lockdown", "none")
             }
             return DoctorCheck(.fail, "lockdown",
-                               "the kernel is locked down (\(state.rawValue)), usually by Secure Boot; lockdown refuses kexec_load(2), so kjump cannot hibernate or load a crash kernel here. Disable Secure Boot or boot with lockdown=none where policy allows")
+                               "the kernel is locked down (\(state.rawValue)), usually by Secure Boot; lockdown refuses kexec_load(2), so kjump cannot hibernate or load a crash kernel here, and the command line cannot lower it. Turn Secure Boot off in the firmware setup, or where the kernel boots through shim (Debian, Ubuntu) turn off shim's validation: mokutil --disable-validation, then reboot")
         case .missing:
             if facts.kernelConfig?.config.isBuiltIn("CONFIG_SECURITY_LOCKDOWN_LSM") == true {
                 return DoctorCheck(.warn, "lockdown",
