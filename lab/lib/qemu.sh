@@ -42,7 +42,8 @@ serial_has() {
     tr -d '\r' < "$1" | grep -a -q -E "$2"
 }
 
-# run_qemu_watching LOG TIMEOUT_S KERNEL APPEND [qemu args...]: run_qemu in the
+# run_qemu_watching LOG TIMEOUT_S KERNEL APPEND [qemu args...]: run_qemu (or
+# the runner WATCH_RUNNER names, with the same arguments) in the
 # background, watching the serial log. For each marker in WATCH_MARKERS (line
 # prefixes), MARK_S[marker] gets the seconds from QEMU start to its first
 # appearance. Returns QEMU's status; QEMU_SECONDS is its whole run.
@@ -53,7 +54,7 @@ run_qemu_watching() {
     start=$(date +%s.%N)
     MARK_S=()
     : > "$log"
-    run_qemu "$@" &
+    "${WATCH_RUNNER:-run_qemu}" "$@" &
     pid=$!
     while kill -0 "$pid" 2>/dev/null; do
         for marker in "${WATCH_MARKERS[@]}"; do
