@@ -83,6 +83,27 @@ import Testing
         #expect(state == "writing")
     }
 
+    /// A boot entry that counts how often it was armed and disarmed.
+    final class CountingBootEntry: OneShotBootEntry, @unchecked Sendable {
+        let name = "kjump-resume"
+        var disarmed = 0
+        func arm(imageID: ImageID) {}
+        func disarm() { disarmed += 1 }
+    }
+
+    /// After the jump back the entry is disarmed whether the system resumed or
+    /// not: after a resume this kernel's page cache still shows it armed.
+    @Test func theBootEntryIsDisarmedAfterAResumeAndAfterNone() throws {
+        let entry = CountingBootEntry()
+        var request = Self.request
+        request.bootEntry = entry
+        let flow = Hibernation(request)
+        #expect(try flow.settle(Self.probe(attempt: "a1", consumedAt: 300), attempt: "a1").get() == 300)
+        #expect(entry.disarmed == 1)
+        #expect(throws: HibernationError.self) { try flow.settle(nil, attempt: "a1").get() }
+        #expect(entry.disarmed == 2)
+    }
+
     @Test func aCommittedImageOrNoneIsNotAResume() throws {
         guard case .failure(.notResumed(let committed)) = Hibernation.outcome(of: try Self.probe(attempt: "a1"), attempt: "a1"),
               case .failure(.notResumed(let none)) = Hibernation.outcome(of: nil, attempt: "a1") else {

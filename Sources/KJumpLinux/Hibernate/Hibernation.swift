@@ -94,13 +94,20 @@ public struct Hibernation {
         // kernel cached of the device predates the jump.
         PageCache.drop(request.target.device)
         let probe = try? ImageReader.probe(request.target.openImageSource())
-        switch Self.outcome(of: probe, attempt: attempt) {
-        case .success(let consumedAt):
-            return Resumed(before: clocks.before, after: clocks.after, consumedAt: consumedAt)
-        case .failure(let error):
-            disarmBootEntry()
-            throw error
-        }
+        let consumedAt = try settle(probe, attempt: attempt).get()
+        return Resumed(before: clocks.before, after: clocks.after, consumedAt: consumedAt)
+    }
+
+    /// After the jump back: what the image on the target says (`outcome`),
+    /// with the one-shot entry disarmed either way. Without a resume the next
+    /// boot must be the normal one; after one, the boot loader has spent the
+    /// entry on disk, but this kernel's page cache of its environment
+    /// predates the jump and still shows it armed (the distro scenario read
+    /// next_entry=kjump-resume after the resume): written disarmed, what the
+    /// system reads agrees with what the boot loader will do.
+    func settle(_ probe: ImageProbe?, attempt: String) -> Result<Int64?, HibernationError> {
+        disarmBootEntry()
+        return Self.outcome(of: probe, attempt: attempt)
     }
 
     /// H's loader for this attempt: the target, the codec and the console on
@@ -158,7 +165,7 @@ public struct Hibernation {
         report(.bootEntryArmed(name: entry.name))
     }
 
-    /// Not hibernated after all: the next boot must be the normal one again.
+    /// The next boot must be the normal one (again).
     private func disarmBootEntry() {
         guard let entry = request.bootEntry else { return }
         do { try entry.disarm() } catch { report(.bootEntryStillArmed(name: entry.name, error: error)) }

@@ -3,7 +3,7 @@ import KJumpCore
 /// A boot-loader entry armed for the next boot only: the machine boots the
 /// hibernation kernel once, with the image's resume command line, and the
 /// normal system after that. `Hibernation` arms it before the jump and
-/// disarms it when the hibernation kernel returns without saving.
+/// disarms it after the jump back, resumed or not.
 ///
 /// The entry is bound to the image it is armed for: it passes
 /// `kjump.image=<image ID>` to the hibernation kernel, which refuses any
