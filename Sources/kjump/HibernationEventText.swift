@@ -8,13 +8,23 @@ import KJumpLinux
 extension HibernateCommand {
     static func print(_ event: HibernationEvent) { print(event, kernelPath: "") }
 
-    /// The line after the jump back: how long the system was away, and when the image was consumed.
+    /// The line after the jump back (systemd puts it in the journal): how
+    /// long the hibernation kernel took to save and to restore, how long the
+    /// system was away, and when the image was consumed.
     static func print(resumed: Hibernation.Resumed) {
-        var line = "kjump: resumed; the system was away \(resumed.after.seconds(since: resumed.before))"
+        Swift.print(resumedLine(resumed, now: Int64(time(nil))))
+    }
+
+    static func resumedLine(_ resumed: Hibernation.Resumed, now: Int64) -> String {
+        var line = "kjump: resumed"
+        let times = [("saved in", resumed.savedInMilliseconds), ("restored in", resumed.restoredInMilliseconds)]
+            .compactMap { label, ms in ms.map { "\(label) \(DecimalText.twoDecimals(Double($0) / 1000)) s" } }
+        if !times.isEmpty { line += "; hibernation kernel: " + times.joined(separator: ", ") + " (each from its start)" }
+        line += "; the system was away \(resumed.after.seconds(since: resumed.before))"
         if let consumedAt = resumed.consumedAt {
-            line += "; the image was consumed \(Int64(time(nil)) - consumedAt) s ago (resume)"
+            line += "; the image was consumed \(now - consumedAt) s ago (resume)"
         }
-        Swift.print(line + "; kexec image unloaded")
+        return line + "; kexec image unloaded"
     }
 
     static func print(_ event: HibernationEvent, kernelPath: String) {

@@ -5,13 +5,18 @@ enum ImageDescription {
     static func render(header: ImageHeader, state: ImageStateBlock?, summary: ImageSummary?) -> String {
         var lines = [
             "image      \(header.imageID) (format \(header.version), \(header.kind))",
-            "created    \(header.createdAt) (unix seconds)",
+            "created    \(UTCTimeText.text(unixSeconds: header.createdAt)) (unix \(header.createdAt))",
             "kernel     \(header.systemKernel.osRelease), VMCOREINFO XXH3-128 \(header.systemKernel.vmcoreinfoXXH3)",
         ]
         if let sealing = header.sealing {
             lines.append("sealed     AES-256-GCM frames, to resume key \(sealing.recipient) by hibernation key \(sealing.sender)")
         }
-        if let state { lines.append("state      \(state.state)" + (state.failure.map { " (given up: \($0))" } ?? "")) }
+        if let state {
+            lines.append("state      \(state.state)" + (state.failure.map { " (given up: \($0))" } ?? ""))
+            let times = [("saved in", state.savedInMilliseconds), ("restored in", state.restoredInMilliseconds)]
+                .compactMap { label, ms in ms.map { "\(label) \(DecimalText.twoDecimals(Double($0) / 1000)) s" } }
+            if !times.isEmpty { lines.append("timings    " + times.joined(separator: ", ") + " (the hibernation kernel's run time at the commit, at the restore's end)") }
+        }
         if header.reentryPoint != 0 { lines.append("re-entry   \(HexText.number(header.reentryPoint))") }
         if !header.hibernationRegion.ranges.isEmpty {
             lines.append("H region   " + header.hibernationRegion.ranges.map(\.description).joined(separator: " "))

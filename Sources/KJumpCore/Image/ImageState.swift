@@ -34,10 +34,12 @@ public enum ImageState: UInt32, Sendable, CaseIterable, CustomStringConvertible 
 /// 72  8  consumed at  (i64 unix seconds, 0 = not yet)
 /// 80  4  failure length n (0 = none), at most 1024
 /// 84  n  failure: why the writer stopped, UTF-8 (only in a `writing` image)
+/// 1112 8  saved in:    ms the writing kernel had run at the commit (0 = not recorded)
+/// 1120 8  restored in: ms the restoring kernel had run when it marked the image consumed (0 = not recorded)
 /// ```
-/// The failure came later than the rest: writers before it left these bytes
-/// zero (no failure), and readers before it ignore them (the checksum covers
-/// them either way), so the format version did not change.
+/// The failure and the two times came later than the rest: writers before
+/// them left these bytes zero (none), and readers before them ignore them
+/// (the checksum covers them either way), so the format version did not change.
 public struct ImageStateBlock: Sendable, Equatable {
     /// Byte offset of the state block in every image.
     public static let offset: UInt64 = ImageFormat.stateBlockOffset
@@ -56,11 +58,20 @@ public struct ImageStateBlock: Sendable, Equatable {
     /// Why the writer stopped before the commit (`ImageWriter.abandon`), for the
     /// system kernel to report after the hibernation kernel jumped back.
     public var failure: String?
+    /// How long the hibernation kernel had run (CLOCK_BOOTTIME, milliseconds)
+    /// when it committed the image: its boot after the jump, and the save.
+    public var savedInMilliseconds: UInt64?
+    /// How long the hibernation kernel had run when it marked the image
+    /// consumed, every page in place: its boot, the checks and the restore.
+    public var restoredInMilliseconds: UInt64?
     /// The longest failure text kept, in bytes (longer ones are cut at a character boundary).
     public static let maximumFailureBytes = 1024
+    /// Where the two times are, after the longest failure text.
+    static let savedInOffset = 1112, restoredInOffset = 1120
 
     public init(state: ImageState, imageID: ImageID, headerChecksum: UInt64, imageLength: UInt64,
-                startedAt: Int64, committedAt: Int64? = nil, consumedAt: Int64? = nil, failure: String? = nil) {
+                startedAt: Int64, committedAt: Int64? = nil, consumedAt: Int64? = nil, failure: String? = nil,
+                savedInMilliseconds: UInt64? = nil, restoredInMilliseconds: UInt64? = nil) {
         self.state = state
         self.imageID = imageID
         self.headerChecksum = headerChecksum
@@ -69,15 +80,18 @@ public struct ImageStateBlock: Sendable, Equatable {
         self.committedAt = committedAt
         self.consumedAt = consumedAt
         self.failure = failure
+        self.savedInMilliseconds = savedInMilliseconds
+        self.restoredInMilliseconds = restoredInMilliseconds
     }
 
-    /// The same block marked consumed at `time` (unix seconds). The restorer
-    /// writes `consumed(at:).encoded()` at `offset`, and makes it durable,
-    /// before it writes the first page back.
-    public func consumed(at time: Int64) -> ImageStateBlock {
+    /// The same block marked consumed at `time` (unix seconds), with the
+    /// restoring kernel's run time so far. The restorer writes it at
+    /// `offset`, durably, once every page is in place and before it jumps back.
+    public func consumed(at time: Int64, restoredInMilliseconds: UInt64? = nil) -> ImageStateBlock {
         var copy = self
         copy.state = .consumed
         copy.consumedAt = time
+        copy.restoredInMilliseconds = restoredInMilliseconds
         return copy
     }
 
@@ -97,6 +111,9 @@ public struct ImageStateBlock: Sendable, Equatable {
         let failureBytes = Self.truncatedUTF8(failure ?? "", maximumBytes: Self.maximumFailureBytes)
         out.put(UInt32(failureBytes.count))
         out.put(failureBytes)
+        out.zeros(Self.savedInOffset - out.count)
+        out.put(savedInMilliseconds ?? 0)
+        out.put(restoredInMilliseconds ?? 0)
         out.zeros(Self.size - out.count)
         out.set(ImageChecksum.xxh3(out.bytes), at: 8)
         return out.bytes
@@ -128,13 +145,16 @@ public struct ImageStateBlock: Sendable, Equatable {
         guard failureLength <= Self.maximumFailureBytes else {
             throw .stateCorrupt(offset: offset + 80, reason: "its failure text is \(failureLength) bytes long, more than \(Self.maximumFailureBytes)")
         }
+        let savedIn = bytes.imageLoad(UInt64.self, at: Self.savedInOffset)
+        let restoredIn = bytes.imageLoad(UInt64.self, at: Self.restoredInOffset)
         self.init(state: state, imageID: ImageID(bytes: Array(bytes[24..<40])),
                   headerChecksum: bytes.imageLoad(UInt64.self, at: 40),
                   imageLength: bytes.imageLoad(UInt64.self, at: 48),
                   startedAt: bytes.imageLoad(Int64.self, at: 56),
                   committedAt: committedAt == 0 ? nil : committedAt,
                   consumedAt: consumedAt == 0 ? nil : consumedAt,
-                  failure: failureLength == 0 ? nil : String(decoding: bytes[84..<84 + failureLength], as: UTF8.self))
+                  failure: failureLength == 0 ? nil : String(decoding: bytes[84..<84 + failureLength], as: UTF8.self),
+                  savedInMilliseconds: savedIn == 0 ? nil : savedIn, restoredInMilliseconds: restoredIn == 0 ? nil : restoredIn)
     }
 
     /// The UTF-8 of `text`, cut to at most `maximumBytes` without splitting a character.

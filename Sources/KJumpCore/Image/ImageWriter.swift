@@ -240,9 +240,10 @@ public final class ImageWriter: FailsForGood {
     }
 
     /// Writes the last frames, the index and the trailer, then commits the
-    /// image (state `committed` at `committedAt`, unix seconds).
+    /// image (state `committed` at `committedAt`, unix seconds; the writing
+    /// kernel's run time so far in `savedInMilliseconds`, when known).
     @discardableResult
-    public func finish(committedAt: Int64) throws -> ImageSummary {
+    public func finish(committedAt: Int64, savedInMilliseconds: UInt64? = nil) throws -> ImageSummary {
         try checkOpen()
         return try guarded {
             if let job = current, job.pageCount > 0 { try sealFrame() }
@@ -278,7 +279,8 @@ public final class ImageWriter: FailsForGood {
             try sink.synchronize()
             options.beforeCommit?()
             let state = ImageStateBlock(state: .committed, imageID: header.imageID, headerChecksum: headerChecksum,
-                                        imageLength: imageLength, startedAt: header.createdAt, committedAt: committedAt)
+                                        imageLength: imageLength, startedAt: header.createdAt, committedAt: committedAt,
+                                        savedInMilliseconds: savedInMilliseconds)
             try writeAligned(state.encoded(), at: ImageStateBlock.offset)
             try sink.synchronize()
             finished = true

@@ -48,6 +48,10 @@ public struct Hibernation {
         public var after: Clocks
         /// When the hibernation kernel consumed the image (seconds since the epoch), if it recorded it.
         public var consumedAt: Int64?
+        /// How long the hibernation kernel ran to save the image (from the jump to the commit), if recorded.
+        public var savedInMilliseconds: UInt64?
+        /// How long the hibernation kernel ran to restore it (from power-on of H to every page in place), if recorded.
+        public var restoredInMilliseconds: UInt64?
     }
 
     public let request: Request
@@ -95,7 +99,8 @@ public struct Hibernation {
         PageCache.drop(request.target.device)
         let probe = try? ImageReader.probe(request.target.openImageSource())
         let consumedAt = try settle(probe, attempt: attempt).get()
-        return Resumed(before: clocks.before, after: clocks.after, consumedAt: consumedAt)
+        return Resumed(before: clocks.before, after: clocks.after, consumedAt: consumedAt,
+                       savedInMilliseconds: probe?.state.savedInMilliseconds, restoredInMilliseconds: probe?.state.restoredInMilliseconds)
     }
 
     /// After the jump back: what the image on the target says (`outcome`),

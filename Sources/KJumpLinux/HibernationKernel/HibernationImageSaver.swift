@@ -152,11 +152,12 @@ public struct HibernationImageSaver {
     /// gives the image up with the error's text on the target itself (the
     /// system kernel reads it there after H jumps back; it is stored as text
     /// because it outlives this process) and rethrows.
+    /// The commit records the time and how long this kernel has run (`Clocks.uptimeMilliseconds`).
     static func commitOrAbandon<T>(_ writer: ImageWriter, committedAt: () -> Int64,
                                    _ save: () throws -> T) throws -> (T, ImageSummary) {
         do {
             let saved = try save()
-            return (saved, try writer.finish(committedAt: committedAt()))
+            return (saved, try writer.finish(committedAt: committedAt(), savedInMilliseconds: Clocks.uptimeMilliseconds))
         } catch {
             try? writer.abandon(reason: "\(error)")
             throw error

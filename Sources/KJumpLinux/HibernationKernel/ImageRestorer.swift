@@ -102,7 +102,7 @@ public struct ImageRestorer {
         // Every frame was authentic and every page is in place: consumed,
         // durably, before the jump (the system kernel must never run twice from it).
         let sink = try target.openImageSink()
-        let consumed = reader.state.consumed(at: Int64(time(nil))).encoded()
+        let consumed = reader.state.consumed(at: Int64(time(nil)), restoredInMilliseconds: Clocks.uptimeMilliseconds).encoded()
         try consumed.withUnsafeBytes { try sink.write($0, at: ImageStateBlock.offset) }
         try sink.synchronize()
         let memoryNanoseconds = writers.reduce(0) { $0 + $1.busyNanoseconds }

@@ -16,6 +16,10 @@ public struct Clocks: Sendable {
         Clocks(boottime: read(CLOCK_BOOTTIME), monotonic: read(CLOCK_MONOTONIC))
     }
 
+    /// How long this kernel has run (CLOCK_BOOTTIME), in milliseconds: in
+    /// the hibernation kernel, the time since the jump or power-on started it.
+    public static var uptimeMilliseconds: UInt64 { read(CLOCK_BOOTTIME) / 1_000_000 }
+
     /// CLOCK_MONOTONIC alone, nanoseconds: for timing many short steps.
     public static var monotonicNanoseconds: UInt64 { read(CLOCK_MONOTONIC) }
 
