@@ -24,6 +24,8 @@ public enum KJumpLinuxError: Error, Sendable, Equatable, CustomStringConvertible
     case notABlockDevice(path: String, purpose: String)
     /// A file of `neededBytes` does not fit the `availableBytes` its filesystem has free.
     case noSpace(path: String, neededBytes: UInt64, availableBytes: UInt64)
+    /// No disk's partition table lists this PARTUUID.
+    case partitionNotFound(partUUID: String, disks: [String])
 
     public var description: String {
         switch self {
@@ -36,6 +38,8 @@ public enum KJumpLinuxError: Error, Sendable, Equatable, CustomStringConvertible
         case .outsideAllowedMemory(let address): "refusing to write physical address \(HexText.number(address)): it is not the system kernel's memory outside the H region"
         case .malformed(let path, let reason): "\(path) is not in the expected format: \(reason)"
         case .notABlockDevice(let path, let purpose): "\(path) is not a block device; \(purpose)"
+        case let .partitionNotFound(partUUID, disks):
+            "no partition has PARTUUID \(partUUID): the partition tables of \(disks.isEmpty ? "no disk (none was found)" : disks.joined(separator: ", ")) do not list it; is the disk attached, and is its driver built into this kernel?"
         case let .noSpace(path, needed, available):
             "\(path) needs \((needed + (1 << 20) - 1) >> 20) MiB but its filesystem has only \(available >> 20) MiB free: free some space or choose a smaller --size or another filesystem; nothing was written"
         }
