@@ -22,9 +22,13 @@ struct CrashLoadCommand: ParsableCommand {
             (not one this system has mounted read-write): the hibernation \
             kernel mounts it, writes the dump as a file there, and unmounts it. \
             Run 'kjump crash-load' again after changing CPUs or memory \
-            (hotplug), and at every boot (a systemd unit or /etc/rc.local).
+            (hotplug), and at every boot: the package's kjump-crash.service \
+            does, when the kernel command line has crashkernel= and \
+            /etc/kjump/kjump.conf sets crash-device (and crash-directory), \
+            which fill in --target and --directory when they are not given.
 
             Examples:
+              kjump crash-load
               kjump crash-load --target /dev/disk/by-partlabel/kjump-dump
               kjump crash-load --target /dev/sdb1 --directory /dumps
               kjump crash-load --status
@@ -32,8 +36,16 @@ struct CrashLoadCommand: ParsableCommand {
             """
     )
 
-    @Option(help: ArgumentHelp("The block device the dump is written to: raw, or holding the filesystem of --directory.", valueName: "device"))
+    @Option(help: ArgumentHelp("The block device the dump is written to: raw, or holding the filesystem of --directory (default: crash-device in kjump.conf).", valueName: "device"))
     var target: String?
+
+    @Option(name: .customLong("config"), help: ArgumentHelp(
+        "The configuration whose crash-device and crash-directory are used when --target is not given (default: \(KJumpConfiguration.defaultPath), if it exists).",
+        valueName: "path"))
+    var configPath: String?
+
+    @Flag(help: "When neither --target nor the configuration names a dump target, say so and succeed, loading nothing (kjump-crash.service runs this at every boot).")
+    var ifConfigured = false
 
     @Option(help: ArgumentHelp(
         "Write the dump as a file kjump-crash-<time>.kjimg in this directory of the ext4 filesystem on --target (which this system must not have mounted read-write), instead of to the raw device.",
@@ -66,19 +78,26 @@ struct CrashLoadCommand: ParsableCommand {
     func validate() throws {
         if unload && status { throw ValidationError("choose one of --unload and --status") }
         if unload || status {
-            if target != nil || append != nil || directory != nil {
-                throw ValidationError("--target, --directory and --append are for loading; leave them out with --unload or --status")
+            if target != nil || append != nil || directory != nil || ifConfigured {
+                throw ValidationError("--target, --directory, --append and --if-configured are for loading; leave them out with --unload or --status")
             }
             return
         }
-        guard let target else { throw ValidationError("--target DEVICE is required: the raw block device the dump is written to") }
         guard (1...64).contains(cpus) else { throw ValidationError("--cpus must be between 1 and 64") }
-        for (name, value) in [("--target", target), ("--directory", directory ?? "/")] where value.contains(" ") || value.contains("\"") {
-            throw ValidationError("\(name) cannot contain spaces or quotes (it travels on the kernel command line)")
-        }
         if let directory, !directory.hasPrefix("/") {
             throw ValidationError("--directory is a path from the root of the dump filesystem, e.g. /dumps")
         }
+    }
+
+    /// The dump target and directory: the command line's, else kjump.conf's; nil when neither names one.
+    func dumpTarget() throws -> (device: String, directory: String?)? {
+        let settings = try KJumpConfiguration.load(path: configPath)
+        guard let device = target ?? settings.crashDevice else { return nil }
+        let directory = target != nil ? directory : (directory ?? settings.crashDirectory)
+        for (name, value) in [("the dump target", device), ("the dump directory", directory ?? "/")] where value.contains(" ") || value.contains("\"") {
+            throw ValidationError("\(name) '\(value)' cannot contain spaces or quotes (it travels on the kernel command line)")
+        }
+        return (device, directory)
     }
 
     func run() throws {
@@ -87,10 +106,18 @@ struct CrashLoadCommand: ParsableCommand {
             try CrashCapture.unload()
             return print("kjump crash-load: crash kernel unloaded")
         }
+        guard let (target, directory) = try dumpTarget() else {
+            let advice = "give --target DEVICE or set crash-device in \(configPath ?? KJumpConfiguration.defaultPath)"
+            if ifConfigured { return print("kjump crash-load: no dump target is set, nothing loaded (\(advice))") }
+            throw ValidationError(advice)
+        }
         let request = CrashCapture.Request(
-            kernelPath: kernelPath, target: target!, directory: directory, dumpLevel: dump.level, compression: dump.compression,
+            kernelPath: kernelPath, target: target, directory: directory, dumpLevel: dump.level, compression: dump.compression,
             cpus: cpus, extraCommandLine: RunningKernel.consoleArguments() + KernelCommandLine(parsing: append ?? "").words)
         let capture = try CrashCapture(request)
+        if directory == nil, let found = CrashCapture.dumpDescription(on: capture.device) {
+            print("kjump crash-load: \(capture.device) holds \(found); read it with 'kjump dmesg \(capture.device)' or 'kjump export': the next crash overwrites it")
+        }
         print(PlanDescription.render(capture.plan, kernelPath: kernelPath, memoryLabel: "system memory to dump"))
         if dryRun { return }
         try capture.load()

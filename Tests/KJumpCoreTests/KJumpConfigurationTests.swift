@@ -13,6 +13,8 @@ import Testing
               region-mib = 96
             grub-entry = kjump-resume
             system-kernel = /boot/vmlinuz-6.12.0-kjump
+            crash-device = /dev/disk/by-partlabel/kjump-dump
+            crash-directory = /dumps
 
             """
         let configuration = try KJumpConfiguration(parsing: text, path: "/etc/kjump/kjump.conf")
@@ -24,6 +26,8 @@ import Testing
         expected.regionMiB = 96
         expected.grubEntry = "kjump-resume"
         expected.systemKernel = "/boot/vmlinuz-6.12.0-kjump"
+        expected.crashDevice = "/dev/disk/by-partlabel/kjump-dump"
+        expected.crashDirectory = "/dumps"
         #expect(configuration == expected)
         #expect(try KJumpConfiguration(parsing: "", path: "x") == KJumpConfiguration())
         #expect(try KJumpConfiguration(parsing: "seal = no\nseal = NO", path: "x").seal == false)
@@ -40,6 +44,8 @@ import Testing
         #expect(error("resume-device") == "/etc/kjump/kjump.conf, line 1: 'resume-device' is not 'key = value'")
         #expect(error("resume-device =") == "/etc/kjump/kjump.conf, line 1: resume-device has no value")
         #expect(error("resume-device = /dev/vdb\nresume-file = /swap/kjump") == "/etc/kjump/kjump.conf: it names both a resume-device and a resume-file; keep one")
+        #expect(error("crash-device = /dev/vdc\ncrash-directory = dumps") == "/etc/kjump/kjump.conf, line 2: crash-directory is a path from the root of the dump filesystem, e.g. /dumps, not 'dumps'")
+        #expect(error("crash-directory = /dumps") == "/etc/kjump/kjump.conf: crash-directory needs a crash-device (the device whose filesystem holds it)")
     }
 }
 
@@ -74,5 +80,14 @@ import Testing
         #expect(merged.compression == .zstd && merged.grubEntry == "kjump-resume" && merged.regionMiB == 96)
         #expect(file.overridden(by: KJumpConfiguration()) == file)
         #expect(KJumpConfiguration().overridden(by: file) == file)
+    }
+
+    @Test func aCrashDeviceGivenReplacesTheFilesDeviceAndDirectory() throws {
+        let file = try KJumpConfiguration(parsing: "crash-device = /dev/vdc\ncrash-directory = /dumps", path: "kjump.conf")
+        var given = KJumpConfiguration()
+        given.crashDevice = "/dev/vdd"
+        let merged = file.overridden(by: given)
+        #expect(merged.crashDevice == "/dev/vdd" && merged.crashDirectory == nil)
+        #expect(file.overridden(by: KJumpConfiguration()) == file)
     }
 }

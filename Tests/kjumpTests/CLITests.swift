@@ -233,3 +233,41 @@ struct KJumpBinary {
         #expect(half.stderr.contains("give both --system-kernel and --command-line, or neither"))
     }
 }
+
+/// `kjump crash-load` takes its dump target from kjump.conf when --target is not given (kjump-crash.service).
+@Suite struct CrashLoadConfigurationCLITests {
+    let configurations = HibernateConfigurationCLITests()
+
+    @Test func withoutATargetAnywhereItSaysWhereToSetOne() throws {
+        let path = try configurations.configuration("compress = zstd\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let result = try KJumpBinary.run(["crash-load", "--config", path])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("give --target DEVICE or set crash-device in \(path)"))
+    }
+
+    @Test func ifConfiguredSucceedsQuietlyWithoutATarget() throws {
+        let path = try configurations.configuration("resume-device = /dev/vda2\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let result = try KJumpBinary.run(["crash-load", "--if-configured", "--config", path])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("no dump target is set, nothing loaded"))
+    }
+
+    @Test func theConfiguredTargetIsUsedAndChecked() throws {
+        // /dev/null is no block device: the refusal names it, so the file's crash-device was taken.
+        let path = try configurations.configuration("crash-device = /dev/null\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let result = try KJumpBinary.run(["crash-load", "--if-configured", "--config", path, "--dry-run"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("/dev/null") && result.stderr.contains("not a block device"))
+    }
+
+    @Test func aSpaceInTheConfiguredTargetIsRefused() throws {
+        let path = try configurations.configuration("crash-device = /dev/disk/by-label/my dumps\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let result = try KJumpBinary.run(["crash-load", "--config", path])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("cannot contain spaces or quotes"))
+    }
+}

@@ -1,8 +1,10 @@
-# summary: a real Debian 12 (mmdebstrap, systemd, GRUB on its disk, the kernel from lab/build-kernel distro and kjump's package installed with dpkg -i): systemctl hibernate, a new QEMU boots the disk through GRUB's one-shot entry and resumes; the user service keeps its state; the next boot is the normal one; apt-get purge kjump leaves no kjump file
+# summary: a real Debian 12 (mmdebstrap, systemd, GRUB on its disk, the kernel from lab/build-kernel distro and kjump's package installed with dpkg -i): systemctl hibernate, a new QEMU boots the disk through GRUB's one-shot entry and resumes; the user service keeps its state; with crashkernel=, kjump-crash.service loads the crash kernel, a panic leaves a dump the next boot reads; the next boots are the normal ones; apt-get purge kjump leaves no kjump file
 # shellcheck shell=bash
 # The guest half is lab/distro/guest/lab-driver, which systemd starts at
 # every boot; no -kernel here: SeaBIOS boots GRUB from the disk.
 source "$LAB_DIR/lib/artefacts.sh"
+
+KJUMP_CRASHKERNEL_MIB=${KJUMP_CRASHKERNEL_MIB:-192}
 
 # run_disk LOG TIMEOUT: QEMU boots $OUT/disk.img through its boot loader
 # (timed by run_qemu_watching where the scenario needs the time).
@@ -22,8 +24,9 @@ lab_value() {
 
 # customize_disk: the lab's part of the machine, on the root partition of
 # $OUT/disk.img: kjump.conf (the second partition as the resume target,
-# GRUB's one-shot entry), this run's keys, the user service, the sleep hook
-# that shows systemd's hooks ran, and the driver.
+# GRUB's one-shot entry, the third for crash dumps), this run's keys, the
+# user service, the sleep hook that shows systemd's hooks ran, and the
+# driver (and the crashkernel= it adds after the resume).
 customize_disk() {
     local loop mnt="$OUT/mnt" guest="$LAB_DIR/distro/guest" start size
     # Partition 1 by its byte range: the host's kernel may read no partition
@@ -36,7 +39,7 @@ customize_disk() {
     if ! mount "$loop" "$mnt"; then losetup -d "$loop"; fail "cannot mount partition 1 of $OUT/disk.img"; fi
     (
         set -e
-        printf 'resume-device = /dev/vda2\ngrub-entry = kjump-resume\n' > "$mnt/etc/kjump/kjump.conf"
+        printf 'resume-device = /dev/vda2\ngrub-entry = kjump-resume\ncrash-device = /dev/vda3\n' > "$mnt/etc/kjump/kjump.conf"
         install -m 0600 "$OUT/keys/hibernation.key" "$mnt/etc/kjump/hibernation.key"
         install -m 0600 "$OUT/resume-key.cpio" "$mnt/etc/kjump/resume-key.cpio"
         install -m 0755 "$guest/lab-state" "$guest/lab-driver" "$mnt/usr/local/sbin/"
@@ -48,6 +51,7 @@ customize_disk() {
         # The console is the driver's: no login prompt on it.
         ln -sf /dev/null "$mnt/etc/systemd/system/serial-getty@ttyS0.service"
         echo "LAB_STATE_MIB=$KJUMP_WORKLOAD_MIB" > "$mnt/etc/lab/state.env"
+        echo "${KJUMP_CRASHKERNEL_MIB}M" > "$mnt/etc/lab/crashkernel"
     ) || { umount "$mnt"; losetup -d "$loop"; fail "customizing the disk failed"; }
     umount "$mnt"
     losetup -d "$loop"
@@ -68,19 +72,33 @@ scenario_main() {
 
     # 1. Boot through GRUB, update-grub, the service's state, systemctl hibernate.
     local log="$OUT/hibernate.log"
-    WATCH_RUNNER=run_disk WATCH_MARKERS=('^.*LAB-HIBERNATE ')
+    WATCH_RUNNER=run_disk WATCH_MARKERS=('^.*LAB-HIBERNATE ' '^.*KJUMP-H-INIT ')
     run_qemu_watching "$log" 1200 || fail "the first boot did not power off by itself (QEMU status $?; $log)"
+    if grep -aq "LAB-REBOOT " "$log"; then
+        # update-grub changed the system's command line (clearcpuid=monitor
+        # on an Intel CPU with MWAIT): the driver asked for a new boot.
+        log "first boot: $(lab_value "$log" LAB-REBOOT); booting again"
+        mv "$log" "$OUT/setup.log"
+        run_qemu_watching "$log" 1200 || fail "the first boot did not power off by itself (QEMU status $?; $log)"
+    fi
     [ -n "${MARK_S['^.*LAB-HIBERNATE ']:-}" ] || fail "the driver never asked systemd to hibernate ($log)"
     # From systemctl hibernate to the power-off: the sleep hooks, kjump in
     # the system, the jump, the hibernation kernel's save.
     local hibernate_s
     hibernate_s=$(echo "$QEMU_SECONDS - ${MARK_S['^.*LAB-HIBERNATE ']}" | bc)
+    # Where the time went, for lab.log: the system's part up to the
+    # hibernation kernel's /init, then the hibernation kernel's.
+    [ -z "${MARK_S['^.*KJUMP-H-INIT ']:-}" ] || log "hibernate: $(echo "${MARK_S['^.*KJUMP-H-INIT ']} - ${MARK_S['^.*LAB-HIBERNATE ']}" | bc) s from systemctl hibernate to H's /init, $(echo "$QEMU_SECONDS - ${MARK_S['^.*KJUMP-H-INIT ']}" | bc) s from there to the power-off"
     [ -n "$(lab_value "$log" LAB-BOOT)" ] || fail "the lab's driver never ran: systemd did not come up ($log)"
     [ "$(lab_value "$log" LAB-UPDATE-GRUB)" = "rc=0 entry=1" ] || fail "update-grub did not write kjump's resume entry: $(lab_value "$log" LAB-UPDATE-GRUB) ($log)"
     local before
     before=$(lab_value "$log" LAB-STATE-BEFORE)
     [[ "$before" == token=* ]] || fail "the user service did not answer before hibernating ($log)"
     grep -aq "LAB-SLEEP-HOOK pre hibernate action=hibernate" "$log" || fail "systemd's sleep hooks did not run before hibernating ($log)"
+
+    # How A parks its CPUs for the jump: clearcpuid=monitor from kjump's grub.d file, or the kernel's default.
+    local parking=default
+    [[ " $(lab_value "$log" LAB-CMDLINE) " == *" clearcpuid=monitor "* ]] && parking=clearcpuid
 
     # 2. A new QEMU: GRUB follows the one-shot entry into the hibernation kernel, which resumes.
     log="$OUT/resume.log"
@@ -100,12 +118,43 @@ scenario_main() {
     [ "$(lab_value "$log" LAB-NEXT-ENTRY)" = "''" ] || fail "GRUB's one-shot entry is still armed after the resume: $(lab_value "$log" LAB-NEXT-ENTRY)"
     [[ "$(lab_value "$log" LAB-JOURNAL)" == "kjump: resumed"* ]] || fail "the journal has no 'kjump: resumed' line from systemd-hibernate.service"
 
-    # 3. The next boot is the normal system; purging kjump leaves nothing.
+    [[ "$(lab_value "$log" LAB-JOURNAL)" == *"hibernation kernel: saved in "*", restored in "* ]] \
+        || fail "kjump's resumed line in the journal lacks the hibernation kernel's save and restore times: $(lab_value "$log" LAB-JOURNAL)"
+    [ "$(lab_value "$log" LAB-CRASHKERNEL)" = "rc=0 entries=0" ] && fail "update-grub wrote no crashkernel= ($log)"
+    [[ "$(lab_value "$log" LAB-CRASHKERNEL)" == "rc=0 entries="[1-9]* ]] || fail "adding crashkernel= to GRUB failed: $(lab_value "$log" LAB-CRASHKERNEL) ($log)"
+
+    # 3. The normal system with crashkernel=: kjump-crash.service loaded the
+    # crash kernel; a panic; the crash kernel saves the dump and reboots.
+    log="$OUT/crash.log"
+    local panic_line='.*Kernel panic - not syncing: sysrq triggered crash'
+    WATCH_MARKERS=("$panic_line" '^.*KJUMP-H-DUMPED')
+    run_qemu_watching "$log" 1200 || fail "the crashing boot did not end by itself (QEMU status $?; $log)"
+    [ "$(lab_value "$log" LAB-BOOT | cut -d' ' -f1)" = phase=crash ] || fail "the boot after the resume was not the normal system's ($log)"
+    [ "$(lab_value "$log" LAB-CRASH-UNIT)" = active ] \
+        || fail "kjump-crash.service is '$(lab_value "$log" LAB-CRASH-UNIT)', not active, with crashkernel= ($log)"
+    [[ "$(lab_value "$log" LAB-CRASH-STATUS)" == "kjump crash-load: a crash kernel is loaded; ${KJUMP_CRASHKERNEL_MIB} MiB reserved" ]] \
+        || fail "no crash kernel is loaded after boot: $(lab_value "$log" LAB-CRASH-STATUS) ($log)"
+    [ -n "${MARK_S[$panic_line]:-}" ] || fail "the system did not panic ($log)"
+    grep -aq "LAB-FAIL the system survived the panic" "$log" && fail "the system survived the panic ($log)"
+    [ -n "${MARK_S['^.*KJUMP-H-DUMPED']:-}" ] \
+        || fail "the crash kernel did not save the dump: $(grep -a -m1 -E 'KJUMP-H-ERROR|Error:' "$log") ($log)"
+    local dump_s
+    dump_s=$(echo "${MARK_S['^.*KJUMP-H-DUMPED']} - ${MARK_S[$panic_line]}" | bc)
+
+    # 4. The next boot: the service names the dump, kjump dmesg reads the
+    # panic from it; purging kjump leaves nothing.
     log="$OUT/normal.log"
     run_disk "$log" 1200 || fail "the normal boot did not power off by itself (QEMU status $?; $log)"
-    [ "$(lab_value "$log" LAB-BOOT | cut -d' ' -f1)" = phase=resumed ] || fail "the boot after the resume was not the normal system's ($log)"
+    [ "$(lab_value "$log" LAB-BOOT | cut -d' ' -f1)" = phase=crashed ] || fail "the boot after the crash was not the normal system's ($log)"
+    [[ "$(lab_value "$log" LAB-CRASH-FOUND)" == "kjump crash-load: /dev/vda3 holds a crash dump saved 20"* ]] \
+        || fail "kjump-crash.service did not name the dump it found: '$(lab_value "$log" LAB-CRASH-FOUND)' ($log)"
+    [[ "$(lab_value "$log" LAB-CRASH-DMESG)" == "rc=0 panic="[1-9]* ]] \
+        || fail "kjump dmesg /dev/vda3 does not show the panic: $(lab_value "$log" LAB-CRASH-DMESG) ($log)"
+    [[ "$(lab_value "$log" LAB-CRASH-INSPECT)" == image*", crash)"* ]] \
+        || fail "kjump inspect /dev/vda3 does not see a crash dump: $(lab_value "$log" LAB-CRASH-INSPECT) ($log)"
+    [ "$(lab_value "$log" LAB-NEXT-ENTRY)" = "''" ] || fail "GRUB's one-shot entry is armed in a normal boot: $(lab_value "$log" LAB-NEXT-ENTRY)"
     [ "$(lab_value "$log" LAB-PURGE)" = rc=0 ] || fail "apt-get purge kjump failed ($log)"
     [ "$(lab_value "$log" LAB-LEFT)" = "''" ] || fail "apt-get purge kjump left: $(lab_value "$log" LAB-LEFT)"
 
-    pass "hibernate_s=$(printf '%.1f' "$hibernate_s") resume_s=$(printf '%.1f' "$resume_s") state_mib=$KJUMP_WORKLOAD_MIB kernel=$(basename "$kdir"/debs/linux-image-*.deb | sed 's/_amd64.deb//')"
+    pass "hibernate_s=$(printf '%.1f' "$hibernate_s") resume_s=$(printf '%.1f' "$resume_s") panic_to_dump_s=$(printf '%.1f' "$dump_s") state_mib=$KJUMP_WORKLOAD_MIB cpu=${KJUMP_QEMU_CPU:-max} parking=$parking kernel=$(basename "$kdir"/debs/linux-image-*.deb | sed 's/_amd64.deb//')"
 }

@@ -5,7 +5,8 @@
 /// One `key = value` per line; `#` starts a comment; blank lines are
 /// ignored; a key given twice keeps its last value. Keys: `resume-device`,
 /// `resume-file`, `compress` (lz4, zstd, none), `hibernation-key`, `seal`
-/// (yes, no), `region-mib` (64–4096), `grub-entry`, `system-kernel`.
+/// (yes, no), `region-mib` (64–4096), `grub-entry`, `system-kernel`; and for
+/// `kjump crash-load` (kjump-crash.service), `crash-device` and `crash-directory`.
 public struct KJumpConfiguration: Sendable, Equatable {
     public var resumeDevice: String?
     public var resumeFile: String?
@@ -15,12 +16,16 @@ public struct KJumpConfiguration: Sendable, Equatable {
     public var regionMiB: UInt64?
     public var grubEntry: String?
     public var systemKernel: String?
+    /// Where `kjump crash-load` sends a crash dump: a raw device, or the one holding `crashDirectory`'s filesystem.
+    public var crashDevice: String?
+    /// A directory of the ext4 filesystem on `crashDevice` for dump files.
+    public var crashDirectory: String?
 
     /// Where the installed configuration lives.
     public static let defaultPath = "/etc/kjump/kjump.conf"
 
     /// The keys the file may hold, in the order the installed file documents them.
-    public static let keys = ["resume-device", "resume-file", "compress", "hibernation-key", "seal", "region-mib", "grub-entry", "system-kernel"]
+    public static let keys = ["resume-device", "resume-file", "compress", "hibernation-key", "seal", "region-mib", "grub-entry", "system-kernel", "crash-device", "crash-directory"]
 
     /// Nothing configured: every default is kjump's own.
     public init() {}
@@ -53,12 +58,19 @@ public struct KJumpConfiguration: Sendable, Equatable {
                 regionMiB = mib
             case "grub-entry": grubEntry = value
             case "system-kernel": systemKernel = value
+            case "crash-device": crashDevice = value
+            case "crash-directory":
+                guard value.hasPrefix("/") else { throw fail("crash-directory is a path from the root of the dump filesystem, e.g. /dumps, not '\(value)'") }
+                crashDirectory = value
             default:
                 throw fail("unknown key '\(key)' (known: \(Self.keys.joined(separator: ", ")))")
             }
         }
         if resumeDevice != nil, resumeFile != nil {
             throw .conflicting(path: path, reason: "it names both a resume-device and a resume-file; keep one")
+        }
+        if crashDirectory != nil, crashDevice == nil {
+            throw .conflicting(path: path, reason: "crash-directory needs a crash-device (the device whose filesystem holds it)")
         }
     }
 }
@@ -81,6 +93,7 @@ extension KJumpConfiguration {
         merged.regionMiB = given.regionMiB ?? regionMiB
         merged.grubEntry = given.grubEntry ?? grubEntry
         merged.systemKernel = given.systemKernel ?? systemKernel
+        if given.crashDevice != nil { (merged.crashDevice, merged.crashDirectory) = (given.crashDevice, given.crashDirectory) }
         return merged
     }
 }

@@ -208,7 +208,7 @@ public struct Doctor: Sendable {
         if line.words.contains(where: { $0.hasPrefix("clearcpuid=") && $0.dropFirst(11).split(separator: ",").contains("monitor") }) {
             return DoctorCheck(.ok, name, "clearcpuid=monitor: offline CPUs wait in HLT during a jump")
         }
-        return DoctorCheck(.warn, name, "\(vendor) with MONITOR/MWAIT: a CPU taken offline for the jump waits in MWAIT inside this kernel's text, which the jump overwrites; add clearcpuid=monitor to the kernel command line, unless this kernel carries kjump's CPU-parking patch")
+        return DoctorCheck(.warn, name, "\(vendor) with MONITOR/MWAIT: a CPU taken offline for the jump waits in MWAIT inside this kernel's text, which the jump overwrites; add clearcpuid=monitor to the kernel command line and reboot (kjump's package adds it at update-grub, /etc/default/grub.d/kjump.cfg, once kjump.conf names a resume target), unless this kernel carries kjump's CPU-parking patch")
     }
 
     func crashReservation(_ facts: SystemFacts) -> DoctorCheck {

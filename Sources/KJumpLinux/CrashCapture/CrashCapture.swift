@@ -78,3 +78,16 @@ public struct CrashCapture: Sendable {
         }
     }
 }
+
+extension CrashCapture {
+    /// What `device` holds, when it is a crash dump a crash kernel saved:
+    /// "a crash dump saved 2026-12-05 06:27:20 UTC (N MiB)"; nil for anything else
+    /// (nothing, a hibernation image, a dump given up half-written).
+    /// Read at load time, so that the boot after a crash names its dump.
+    public static func dumpDescription(on device: String) -> String? {
+        guard let probe = try? ImageReader.probe(ResumeTarget(device: device).openImageSource()),
+              probe.header.kind == .crash, probe.state.state == .committed else { return nil }
+        let saved = probe.state.committedAt ?? probe.header.createdAt
+        return "a crash dump saved \(UTCTimeText.text(unixSeconds: saved)) (\(probe.state.imageLength >> 20) MiB)"
+    }
+}
