@@ -12,6 +12,7 @@
 #include <linux/fs.h>
 #include <linux/reboot.h>
 #include <malloc.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
@@ -64,4 +65,8 @@ int ckjump_malloc_trim(void) {
 size_t ckjump_heap_bytes_in_use(void) {
     struct mallinfo2 info = mallinfo2();
     return info.uordblks + info.hblkhd;
+}
+
+void ckjump_line_buffer_stdout(void) {
+    setvbuf(stdout, NULL, _IOLBF, 0);
 }

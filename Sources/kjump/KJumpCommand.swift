@@ -1,5 +1,6 @@
 import ArgumentParser
 import KJumpCore
+import KJumpLinux
 
 /// The `kjump` command: hibernation and crash capture on kexec jump.
 @main
@@ -16,4 +17,13 @@ struct KJumpCommand: ParsableCommand {
         version: KJumpVersion.string,
         subcommands: [DoctorCommand.self, StatusCommand.self, SetupCommand.self, HibernateCommand.self, ResumeCommand.self, JumpCommand.self, CrashLoadCommand.self, SaveCommand.self, KeygenCommand.self, InspectCommand.self, VerifyCommand.self, ExportCommand.self, DmesgCommand.self, ProbeCommand.self, JumpBackCommand.self, SaveHibernationCommand.self, BootArgCommand.self, BootIdentityCommand.self, ResumeEntryCommand.self]
     )
+
+    /// Runs the command with standard output flushed at each line: when
+    /// systemd runs kjump (systemctl hibernate, kjump-crash.service) its
+    /// output goes to the journal through a pipe, which stdio would buffer to
+    /// the end, stamping every line with the time kjump exited.
+    static func main() {
+        StandardOutput.flushEachLine()
+        main(nil)
+    }
 }

@@ -7,14 +7,22 @@ source "$LAB_DIR/lib/artefacts.sh"
 KJUMP_CRASHKERNEL_MIB=${KJUMP_CRASHKERNEL_MIB:-192}
 
 # run_disk LOG TIMEOUT: QEMU boots $OUT/disk.img through its boot loader
-# (timed by run_qemu_watching where the scenario needs the time).
+# (timed by run_qemu_watching where the scenario needs the time); the
+# console goes to LOG and, with KJUMP_QEMU_CONSOLE_SOCKET=PATH, to a Unix
+# socket there, through which lab/lib/console-feed.py types.
 run_disk() {
-    local log=$1 timeout_s=$2
+    local log=$1 timeout_s=$2 console="file,path=$1"
+    [ -z "${KJUMP_QEMU_CONSOLE_SOCKET:-}" ] \
+        || console="socket,path=$KJUMP_QEMU_CONSOLE_SOCKET,server=on,wait=off,logfile=$log"
     timeout --kill-after=10 "$timeout_s" "$QEMU" -accel tcg -cpu "${KJUMP_QEMU_CPU:-max}" \
         -m "$KJUMP_GUEST_MEM_MIB" -smp "$KJUMP_GUEST_CPUS" \
         -drive "file=$OUT/disk.img,if=virtio,format=raw" \
-        -nic none -display none -monitor none -no-reboot -serial "file:$log" </dev/null >"$log.qemu" 2>&1
+        -nic none -display none -monitor none -no-reboot \
+        -chardev "$console,id=console" -serial chardev:console </dev/null >"$log.qemu" 2>&1
 }
+
+# The passphrase that seals the resume key (kjump keygen in the guest), typed on H's console at resume.
+LAB_PASSPHRASE="the distro scenario's passphrase"
 
 # lab_value LOG MARKER: what follows MARKER on the last line that has it
 # (anywhere on the line: the console is shared with the kernel and systemd).
@@ -24,9 +32,10 @@ lab_value() {
 
 # customize_disk: the lab's part of the machine, on the root partition of
 # $OUT/disk.img: kjump.conf (the second partition as the resume target,
-# GRUB's one-shot entry, the third for crash dumps), this run's keys, the
-# user service, the sleep hook that shows systemd's hooks ran, and the
-# driver (and the crashkernel= it adds after the resume).
+# GRUB's one-shot entry, the third for crash dumps, each by its
+# /dev/disk/by-partuuid/ link as udev makes it), the passphrase the driver
+# gives kjump keygen, the user service, the sleep hook that shows systemd's
+# hooks ran, and the driver (and the crashkernel= it adds after the resume).
 customize_disk() {
     local loop mnt="$OUT/mnt" guest="$LAB_DIR/distro/guest" start size
     # Partition 1 by its byte range: the host's kernel may read no partition
@@ -39,9 +48,10 @@ customize_disk() {
     if ! mount "$loop" "$mnt"; then losetup -d "$loop"; fail "cannot mount partition 1 of $OUT/disk.img"; fi
     (
         set -e
-        printf 'resume-device = /dev/vda2\ngrub-entry = kjump-resume\ncrash-device = /dev/vda3\n' > "$mnt/etc/kjump/kjump.conf"
-        install -m 0600 "$OUT/keys/hibernation.key" "$mnt/etc/kjump/hibernation.key"
-        install -m 0600 "$OUT/resume-key.cpio" "$mnt/etc/kjump/resume-key.cpio"
+        printf 'resume-device = /dev/disk/by-partuuid/6b6a6d70-02\ngrub-entry = kjump-resume\ncrash-device = /dev/disk/by-partuuid/6b6a6d70-03\n' \
+            > "$mnt/etc/kjump/kjump.conf"
+        mkdir -p "$mnt/etc/lab"
+        echo "$LAB_PASSPHRASE" > "$mnt/etc/lab/passphrase"
         install -m 0755 "$guest/lab-state" "$guest/lab-driver" "$mnt/usr/local/sbin/"
         install -D -m 0755 "$guest/lab-sleep-hook" "$mnt/usr/lib/systemd/system-sleep/lab"
         install -m 0644 "$guest/lab-state.service" "$guest/lab-driver.service" "$mnt/etc/systemd/system/"
@@ -59,7 +69,6 @@ customize_disk() {
 
 scenario_main() {
     build_kjump "$OUT/bin"
-    make_keys "$OUT" "$OUT/bin"
     local kdir deb
     kdir=$("$LAB_DIR/build-kernel" distro) || fail "building the distribution kernel failed"
     deb=$("$REPO_DIR/packaging/build-deb" "$OUT/package" 2>"$OUT/package.log" | tail -n 1)
@@ -90,7 +99,12 @@ scenario_main() {
     # hibernation kernel's /init, then the hibernation kernel's.
     [ -z "${MARK_S['^.*KJUMP-H-INIT ']:-}" ] || log "hibernate: $(echo "${MARK_S['^.*KJUMP-H-INIT ']} - ${MARK_S['^.*LAB-HIBERNATE ']}" | bc) s from systemctl hibernate to H's /init, $(echo "$QEMU_SECONDS - ${MARK_S['^.*KJUMP-H-INIT ']}" | bc) s from there to the power-off"
     [ -n "$(lab_value "$log" LAB-BOOT)" ] || fail "the lab's driver never ran: systemd did not come up ($log)"
-    [ "$(lab_value "$log" LAB-UPDATE-GRUB)" = "rc=0 entry=1" ] || fail "update-grub did not write kjump's resume entry: $(lab_value "$log" LAB-UPDATE-GRUB) ($log)"
+    local first_boots=("$log")
+    [ ! -f "$OUT/setup.log" ] || first_boots=("$OUT/setup.log" "$log")
+    grep -aq "LAB-KEYGEN rc=0 cpio=0 sealed=1" "${first_boots[@]}" \
+        || fail "kjump keygen with a passphrase, or the resume key's initrd, failed: $(cat "${first_boots[@]}" | grep -a -m1 -o 'LAB-KEYGEN.*') ($log)"
+    [ "$(lab_value "$log" LAB-UPDATE-GRUB)" = "rc=0 entry=1 key=1" ] \
+        || fail "update-grub did not write kjump's resume entry with the resume key's initrd: $(lab_value "$log" LAB-UPDATE-GRUB) ($log)"
     local before
     before=$(lab_value "$log" LAB-STATE-BEFORE)
     [[ "$before" == token=* ]] || fail "the user service did not answer before hibernating ($log)"
@@ -101,9 +115,17 @@ scenario_main() {
     [[ " $(lab_value "$log" LAB-CMDLINE) " == *" clearcpuid=monitor "* ]] && parking=clearcpuid
 
     # 2. A new QEMU: GRUB follows the one-shot entry into the hibernation kernel, which resumes.
+    # The user types the passphrase at H's prompt.
     log="$OUT/resume.log"
+    local sock="$OUT/console.sock" feeder
+    rm -f "$sock"
+    /usr/bin/python3 "$LAB_DIR/lib/console-feed.py" "$sock" "$log" "Passphrase for resume key" "$LAB_PASSPHRASE" &
+    feeder=$!
     WATCH_MARKERS=('^.*LAB-SLEEP-HOOK post ')
-    run_qemu_watching "$log" 1200 || fail "the resumed system did not power off by itself (QEMU status $?; $log)"
+    KJUMP_QEMU_CONSOLE_SOCKET=$sock run_qemu_watching "$log" 1200 \
+        || { kill "$feeder" 2>/dev/null; fail "the resumed system did not power off by itself (QEMU status $?; $log)"; }
+    wait "$feeder" || true
+    grep -aq "Passphrase for resume key" "$log" || fail "the hibernation kernel did not ask for the resume key's passphrase ($log)"
     # From power-on to systemd's post hook: firmware, GRUB, the hibernation
     # kernel's boot and restore, the jump back, the devices' resume.
     local resume_s=${MARK_S['^.*LAB-SLEEP-HOOK post ']:-}

@@ -54,6 +54,11 @@ int ckjump_open_direct_flag(void);
 /// it is declared in <malloc.h>, which Swift's Glibc module leaves out.
 int ckjump_malloc_trim(void);
 
+/// `setvbuf(stdout, NULL, _IOLBF, 0)`: standard output flushed at each
+/// line. Why C: Swift 6 refuses to reference glibc's `stdout` global (shared
+/// mutable state it cannot check).
+void ckjump_line_buffer_stdout(void);
+
 /// The purgatory's machine code (see purgatory.S); `*size` receives its length.
 const void *_Nonnull ckjump_purgatory_code(size_t *_Nonnull size);
 

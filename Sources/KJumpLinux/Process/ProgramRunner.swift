@@ -46,6 +46,8 @@ public enum ProgramRunner {
     public static func replaceProcess(with arguments: [String]) throws(KJumpLinuxError) -> Never {
         precondition(!arguments.isEmpty, "a program to run")
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        // What stdio still buffers would vanish with this process image.
+        fflush(nil)
         execv(arguments[0], &argv)
         let failure = errno
         for pointer in argv { free(pointer) }
