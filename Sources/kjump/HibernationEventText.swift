@@ -17,9 +17,10 @@ extension HibernateCommand {
 
     static func resumedLine(_ resumed: Hibernation.Resumed, now: Int64) -> String {
         var line = "kjump: resumed"
-        let times = [("saved in", resumed.savedInMilliseconds), ("restored in", resumed.restoredInMilliseconds)]
-            .compactMap { label, ms in ms.map { "\(label) \(DecimalText.twoDecimals(Double($0) / 1000)) s" } }
-        if !times.isEmpty { line += "; hibernation kernel: " + times.joined(separator: ", ") + " (each from its start)" }
+        if let times = HibernationKernelTimes.text(savedInMilliseconds: resumed.savedInMilliseconds,
+                                                   restoredInMilliseconds: resumed.restoredInMilliseconds) {
+            line += "; hibernation kernel: \(times) (each from its start)"
+        }
         line += "; the system was away \(resumed.after.seconds(since: resumed.before))"
         if let consumedAt = resumed.consumedAt {
             line += "; the image was consumed \(now - consumedAt) s ago (resume)"

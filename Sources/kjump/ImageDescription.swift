@@ -13,9 +13,10 @@ enum ImageDescription {
         }
         if let state {
             lines.append("state      \(state.state)" + (state.failure.map { " (given up: \($0))" } ?? ""))
-            let times = [("saved in", state.savedInMilliseconds), ("restored in", state.restoredInMilliseconds)]
-                .compactMap { label, ms in ms.map { "\(label) \(DecimalText.twoDecimals(Double($0) / 1000)) s" } }
-            if !times.isEmpty { lines.append("timings    " + times.joined(separator: ", ") + " (the hibernation kernel's run time at the commit, at the restore's end)") }
+            if let times = HibernationKernelTimes.text(savedInMilliseconds: state.savedInMilliseconds,
+                                                       restoredInMilliseconds: state.restoredInMilliseconds) {
+                lines.append("timings    \(times) (the hibernation kernel's run time at the commit, at the restore's end)")
+            }
         }
         if header.reentryPoint != 0 { lines.append("re-entry   \(HexText.number(header.reentryPoint))") }
         if !header.hibernationRegion.ranges.isEmpty {

@@ -42,4 +42,10 @@ import Testing
         #expect(decoded.savedInMilliseconds == 77)
         #expect(84 + ImageStateBlock.maximumFailureBytes <= ImageStateBlock.savedInOffset)
     }
+
+    @Test func theTimesReadAsTextWithWhatIsRecorded() {
+        #expect(HibernationKernelTimes.text(savedInMilliseconds: 6_214, restoredInMilliseconds: 4_100) == "saved in 6.21 s, restored in 4.10 s")
+        #expect(HibernationKernelTimes.text(savedInMilliseconds: 6_214, restoredInMilliseconds: nil) == "saved in 6.21 s")
+        #expect(HibernationKernelTimes.text(savedInMilliseconds: nil, restoredInMilliseconds: nil) == nil)
+    }
 }

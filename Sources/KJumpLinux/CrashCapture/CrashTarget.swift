@@ -9,7 +9,7 @@ public enum CrashTarget {
     /// that the crash kernel, which has only devtmpfs, finds it by its kernel
     /// name. It must be a block device.
     public static func resolve(_ path: String) throws(KJumpLinuxError) -> String {
-        guard let device = realPath(path) else { throw .open(path: path, errno: Errno(rawValue: errno)) }
+        guard let device = DirectoryPaths.resolved(path) else { throw .open(path: path, errno: Errno(rawValue: errno)) }
         var status = stat()
         guard stat(device, &status) == 0, status.st_mode & S_IFMT == S_IFBLK else {
             throw .notABlockDevice(path: path, purpose: "the crash kernel writes dumps to a raw disk or partition that nothing else uses")
@@ -25,15 +25,8 @@ public enum CrashTarget {
         guard MountedFilesystems.identity(of: device) != nil else {
             throw .malformed(path: device, reason: "it holds no ext2/3/4 filesystem; make one with mkfs.ext4, or write dumps to the raw device without --directory")
         }
-        if try MountedFilesystems.readWrite().contains(where: { (realPath($0.device) ?? $0.device) == device }) {
+        if try MountedFilesystems.readWrite().contains(where: { (DirectoryPaths.resolved($0.device) ?? $0.device) == device }) {
             throw .malformed(path: device, reason: "it is mounted read-write by this system; a crash kernel must not mount a filesystem the crashed system was writing: use a filesystem of its own (unmounted, or mounted read-only)")
         }
-    }
-
-    /// `path` with symbolic links resolved (`realpath(3)`); nil, with errno set, when it cannot be.
-    static func realPath(_ path: String) -> String? {
-        guard let resolved = realpath(path, nil) else { return nil }
-        defer { free(resolved) }
-        return String(cString: resolved)
     }
 }

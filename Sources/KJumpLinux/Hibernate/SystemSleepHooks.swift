@@ -35,18 +35,11 @@ public struct SystemSleepHooks: Sendable {
     /// The hooks, in name order: the executable regular files (or links to
     /// them) in `directory`; none when it does not exist.
     public func hooks() -> [String] {
-        guard let stream = opendir(directory) else { return [] }
-        defer { closedir(stream) }
-        var names: [String] = []
-        while let entry = readdir(stream) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            guard !name.hasPrefix(".") else { continue }
-            let path = directory + "/" + name
+        let paths = (DirectoryPaths.names(in: directory) ?? []).filter { !$0.hasPrefix(".") }.map { directory + "/" + $0 }
+        return paths.filter { path in
             var info = stat()
-            guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG, access(path, X_OK) == 0 else { continue }
-            names.append(path)
-        }
-        return names.sorted()
+            return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFREG && access(path, X_OK) == 0
+        }.sorted()
     }
 
     /// Runs every hook with `phase hibernate`, all at once, and waits for

@@ -16,7 +16,7 @@ public enum PartitionNames {
     /// it is already a `PARTUUID=` or cannot be resolved.
     public static func forHibernationKernel(_ name: String) -> String {
         if partUUID(in: name) != nil { return name }
-        guard let path = CrashTarget.realPath(name), path.hasPrefix("/dev/") else { return name }
+        guard let path = DirectoryPaths.resolved(name), path.hasPrefix("/dev/") else { return name }
         let kernelName = String(path.dropFirst(5))
         guard let number = readNumber("/sys/class/block/\(kernelName)/partition"),
               let disk = parentDisk(of: kernelName),
@@ -61,17 +61,11 @@ public enum PartitionNames {
 
     /// Whole disks: the block devices without a partition number, loop and RAM disks left out.
     static func diskNames() -> [String] {
-        guard let directory = opendir("/sys/class/block") else { return [] }
-        defer { closedir(directory) }
-        var names: [String] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            guard !name.hasPrefix("."), !name.hasPrefix("loop"), !name.hasPrefix("ram"),
-                  access("/sys/class/block/\(name)/partition", F_OK) != 0,
-                  (readNumber("/sys/class/block/\(name)/size") ?? 0) > 0 else { continue }
-            names.append(name)
-        }
-        return names.sorted()
+        (DirectoryPaths.names(in: "/sys/class/block") ?? []).filter { name in
+            !name.hasPrefix("loop") && !name.hasPrefix("ram")
+                && access("/sys/class/block/\(name)/partition", F_OK) != 0
+                && (readNumber("/sys/class/block/\(name)/size") ?? 0) > 0
+        }.sorted()
     }
 
     /// The partition table of `/dev/<disk>`, read with its logical sector size.
@@ -86,20 +80,16 @@ public enum PartitionNames {
 
     /// The disk a partition belongs to: its sysfs directory's parent.
     static func parentDisk(of partition: String) -> String? {
-        guard let path = CrashTarget.realPath("/sys/class/block/\(partition)") else { return nil }
+        guard let path = DirectoryPaths.resolved("/sys/class/block/\(partition)") else { return nil }
         let parts = path.split(separator: "/")
         return parts.count >= 2 ? String(parts[parts.count - 2]) : nil
     }
 
     /// The kernel name of partition `number` of `disk` (vda2, nvme0n1p2, mmcblk0p1).
     static func partitionName(disk: String, number: Int) -> String? {
-        guard let directory = opendir("/sys/class/block/\(disk)") else { return nil }
-        defer { closedir(directory) }
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if name.hasPrefix(disk), readNumber("/sys/class/block/\(disk)/\(name)/partition") == number { return name }
+        DirectoryPaths.names(in: "/sys/class/block/\(disk)")?.first { name in
+            name.hasPrefix(disk) && readNumber("/sys/class/block/\(disk)/\(name)/partition") == number
         }
-        return nil
     }
 
     static func readNumber(_ path: String) -> Int? {

@@ -95,9 +95,7 @@ public struct SystemFactsReader: Sendable {
     }
 
     static func canonicalPath(_ path: String) -> String {
-        guard let resolved = realpath(path, nil) else { return path }
-        defer { free(resolved) }
-        return String(cString: resolved)
+        DirectoryPaths.resolved(path) ?? path
     }
 
     static func unameFields() -> (machine: String, release: String) {
