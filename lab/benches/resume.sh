@@ -28,7 +28,7 @@ unsealed_round() {
         -drive "file=$OUT/data.img,if=virtio,format=raw" -drive "file=$OUT/resume.img,if=virtio,format=raw" \
         || { echo "bench resume: kjump's unsealed hibernation QEMU failed ($log)"; exit 1; }
     [ -n "${MARK_S[KJUMP-HIBERNATE-BEGIN]:-}" ] || { echo "bench resume: kjump never began to hibernate ($log)"; exit 1; }
-    "$OUT/bin/kjump" inspect "$OUT/resume.img" | grep -q '^sealed' && { echo "bench resume: the --no-seal image is sealed ($log)"; exit 1; }
+    "$OUT/bin/kjump" inspect "$OUT/resume.img" | has_match '^sealed' && { echo "bench resume: the --no-seal image is sealed ($log)"; exit 1; }
     U_HIBERNATE=$(echo "$QEMU_SECONDS - ${MARK_S[KJUMP-HIBERNATE-BEGIN]}" | bc)
     U_IMAGE=$("$OUT/bin/kjump" inspect "$OUT/resume.img" | sed -n 's/.* image \([0-9.]*\) MiB$/\1/p')
     U_SAVE=$(tr -d '\r' < "$log" | sed -n 's/^kjump: hibernation image on .*, \([0-9.]*\) s (finding free pages.*/\1/p' | head -1)

@@ -15,6 +15,14 @@ KJUMP_WORKLOAD_MIB=${KJUMP_WORKLOAD_MIB:-256}
 log() { printf '[lab %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf '[lab] error: %s\n' "$*" >&2; exit 1; }
 
+# COMMAND | has_match [GREP OPTIONS] PATTERN: true when a line of the input
+# matches. Unlike `grep -q` it reads the input to its end: grep -q exits at
+# the first match, the writer's next write then dies of SIGPIPE, and under
+# `set -o pipefail` (lab/run, packaging/check) the pipeline fails though the
+# line was there (CI's hibernate-large: a resume that worked was taken for a
+# boot that died before /init, retried, and refused; lab/selftest).
+has_match() { grep "$@" > /dev/null; }
+
 # hash_inputs FILE... -> sha256 over names and contents, first 16 hex digits.
 hash_inputs() {
     local f

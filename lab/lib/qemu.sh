@@ -39,7 +39,7 @@ serial_value() {
 
 # serial_has LOG PATTERN: true when a line matches the extended regex PATTERN.
 serial_has() {
-    tr -d '\r' < "$1" | grep -a -q -E "$2"
+    tr -d '\r' < "$1" | has_match -a -E "$2"
 }
 
 # run_qemu_watching LOG TIMEOUT_S KERNEL APPEND [qemu args...]: run_qemu (or

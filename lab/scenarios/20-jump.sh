@@ -51,7 +51,7 @@ scenario_main() {
     grep -a -q '^KJUMP-JUMP rc=0' <<< "$iclean" || fail "the round trip on an Intel-vendor CPU failed ($ilog)"
     grep -a -q '^kjump probe: OK' <<< "$iclean" || fail "kjump probe failed on the Intel-vendor guest ($ilog)"
     grep -a -q '^WORKLOAD-OK .*continued=yes' <<< "$iclean" || fail "the workload did not survive the Intel-vendor trip ($ilog)"
-    [ "$KJUMP_GUEST_CPUS" = 1 ] || grep -a -q "^KJUMP-CPUS-ONLINE 0-$((KJUMP_GUEST_CPUS - 1))\$" <<< "$iclean" \
+    [ "$KJUMP_GUEST_CPUS" = 1 ] || has_match -a "^KJUMP-CPUS-ONLINE 0-$((KJUMP_GUEST_CPUS - 1))\$" <<< "$iclean" \
         || fail "not every CPU came back online on the Intel-vendor guest ($ilog)"
     intel_trip=$(sed -n 's/^kjump: back after \([0-9.]*\) s.*/\1/p' <<< "$iclean")
 

@@ -39,10 +39,10 @@ check_image_readers() {
     release=$("$OUT/bin/kjump" inspect "$image" | sed -n 's/^kernel *\([^,]*\),.*/\1/p')
     [ -n "$release" ] || fail "kjump inspect does not name the hibernated kernel's release ($image)"
     # Sealed: no plaintext of the guest's memory on the disk, nothing read without the key.
-    "$OUT/bin/kjump" inspect "$image" | grep -q '^sealed  *AES-256-GCM' || fail "the hibernation image is not sealed ($image)"
+    "$OUT/bin/kjump" inspect "$image" | has_match '^sealed  *AES-256-GCM' || fail "the hibernation image is not sealed ($image)"
     ! grep -aq "Linux version $release (" "$image" || fail "the sealed image holds the guest's boot banner in plaintext ($image)"
     ! "$OUT/bin/kjump" dmesg "$image" > /dev/null 2>&1 || fail "kjump dmesg read the sealed image without its key"
-    "$OUT/bin/kjump" verify "${key[@]}" "$image" | grep -q 'sealed and authentic: OK' \
+    "$OUT/bin/kjump" verify "${key[@]}" "$image" | has_match 'sealed and authentic: OK' \
         || fail "kjump verify --key does not find the image sealed and authentic ($image)"
     "$OUT/bin/kjump" dmesg "${key[@]}" "$image" > "$text" 2> "$OUT/image-dmesg.err" \
         || fail "kjump dmesg cannot read the hibernation image: $(head -c 400 "$OUT/image-dmesg.err")"
@@ -85,14 +85,14 @@ scenario_main() {
         || fail "kjump hibernate --grub-reboot did not arm the boot entry ($log)"
     ARMED_IMAGE=$(armed_image "$log")
     [ -n "$ARMED_IMAGE" ] || fail "kjump hibernate --grub-reboot did not bind the boot entry to an image ($log)"
-    "$OUT/bin/kjump" inspect "$OUT/resume.img" | grep -q "^image  *$ARMED_IMAGE " \
+    "$OUT/bin/kjump" inspect "$OUT/resume.img" | has_match "^image  *$ARMED_IMAGE " \
         || fail "the image on the resume disk is not $ARMED_IMAGE, the one the boot entry was armed for ($log)"
     hibernate_s=$(sed -n 's/.*hibernation image on .*, \([0-9.]*\) s (finding free pages.*/\1/p' <<< "$clean")
     # `kjump resume-entry`, before the hibernation, printed the line the image records.
     [ "$(serial_value "$log" KJUMP-RESUME-ENTRY)" = "$("$OUT/bin/kjump" inspect --resume-command-line "$OUT/resume.img")" ] \
         || fail "kjump resume-entry printed '$(serial_value "$log" KJUMP-RESUME-ENTRY | cut -c1-160)…', not the image's resume command line ($log)"
     # The image records the system kernel's image as sha256sum sees /boot/vmlinuz.
-    "$OUT/bin/kjump" inspect "$OUT/resume.img" | grep -q "^note  *system-kernel=$(sha256sum "$SYSTEM_BZIMAGE" | cut -d' ' -f1)$" \
+    "$OUT/bin/kjump" inspect "$OUT/resume.img" | has_match "^note  *system-kernel=$(sha256sum "$SYSTEM_BZIMAGE" | cut -d' ' -f1)$" \
         || fail "the image does not record the system kernel's digest (kjump inspect: $("$OUT/bin/kjump" inspect "$OUT/resume.img" | grep -c '^note  *system-') system notes)"
     "$OUT/bin/kjump" verify --key "$OUT/keys/resume.key" "$OUT/resume.img" >&2 || fail "the image on the resume disk does not verify"
     local image_mib
@@ -111,7 +111,7 @@ scenario_main() {
         || fail "the workload did not verify as continued after the resume: $(grep -a -m1 -E '^WORKLOAD-' <<< "$rclean") ($rlog)"
     grep -a -q '^WRITE-OK ' <<< "$rclean" || fail "writing to ext4 failed after the resume ($rlog)"
     grep -a -q '^KJUMP-EXT4-FILE-OK' <<< "$rclean" || fail "the file written before hibernation is not intact ($rlog)"
-    [ "$KJUMP_GUEST_CPUS" = 1 ] || grep -a -q "^KJUMP-CPUS-ONLINE 0-$((KJUMP_GUEST_CPUS - 1))\$" <<< "$rclean" \
+    [ "$KJUMP_GUEST_CPUS" = 1 ] || has_match -a "^KJUMP-CPUS-ONLINE 0-$((KJUMP_GUEST_CPUS - 1))\$" <<< "$rclean" \
         || fail "not every CPU came back after the resume ($rlog)"
     grep -a -q '^KJUMP-DMESG ' <<< "$rclean" && fail "dmesg shows errors after the resume: $(grep -a -m1 '^KJUMP-DMESG ' <<< "$rclean")"
     grep -a -q '^KJUMP-DMESG-END' <<< "$rclean" || fail "the resumed guest did not finish its checks ($rlog)"
@@ -144,7 +144,7 @@ scenario_main() {
         || fail "kjump status did not find hibernation ready before the plain kjump hibernate: $(grep -a -m1 '^fail ' <<< "$rclean") ($rlog)"
     resume_boot "$r2log" || fail "the second resume QEMU did not power off cleanly (status $?; $r2log)"
     grep -a -q '^KJUMP-SECOND-HIBERNATE rc=0' "$r2log" || fail "the second image did not resume ($r2log)"
-    tr -d '\r' < "$r2log" | grep -a -q '^WORKLOAD-OK .*continued=yes' || fail "the workload did not survive the second resume ($r2log)"
+    tr -d '\r' < "$r2log" | has_match -a '^WORKLOAD-OK .*continued=yes' || fail "the workload did not survive the second resume ($r2log)"
     grep -a -q '^KJUMP-SECOND-RESUME-DONE' "$r2log" || fail "the twice-resumed guest did not finish ($r2log)"
     # The image just resumed (consumed, its pages all there) reads like a crash dump.
     check_image_readers "$OUT/resume.img"
@@ -175,7 +175,7 @@ scenario_main() {
     debugfs -R "dump /kjump.resume $OUT/resume-file.img" "$OUT/data.img" >/dev/null 2>&1 \
         || fail "debugfs cannot read /kjump.resume from the data disk"
     "$OUT/bin/kjump" verify --key "$OUT/keys/resume.key" "$OUT/resume-file.img" >&2 || fail "the image in the resume file does not verify"
-    "$OUT/bin/kjump" inspect --resume-command-line "$OUT/resume-file.img" | grep -q 'kjump.resume=/dev/vda kjump.resume-offset=[0-9]' \
+    "$OUT/bin/kjump" inspect --resume-command-line "$OUT/resume-file.img" | has_match 'kjump.resume=/dev/vda kjump.resume-offset=[0-9]' \
         || fail "the resume file's image does not name the file's place on /dev/vda"
     local flog="$OUT/resume-file.log" file_resume_s
     ARMED_IMAGE=$(armed_image "$normal")   # hibernated without --grub-reboot: nothing armed, nothing bound

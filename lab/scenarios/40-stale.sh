@@ -15,7 +15,7 @@ scenario_main() {
         || fail "kjump hibernate did not say why the hibernation kernel could not save: $(grep -a -m1 '^KJUMP-SMALL ' "$log") ($log)"
     serial_has "$log" '^KJUMP-SMALL-AFTER WORKLOAD-OK .*continued=yes' || fail "the workload was not intact after the failed save ($log)"
     serial_has "$log" '^KJUMP-H-HIBERNATED' || fail "the hibernation kernel did not save an image ($log)"
-    "$OUT/bin/kjump" inspect "$OUT/resume.img" | grep -q 'note       filesystems=/dev/vda:' \
+    "$OUT/bin/kjump" inspect "$OUT/resume.img" | has_match 'note       filesystems=/dev/vda:' \
         || fail "the image does not record the mounted ext4 filesystem"
 
     # The boot entry now starts another system: refused, the image stays unused.
@@ -51,7 +51,7 @@ stale_resume() {
     serial_has "$rlog" '^KJUMP-H-RESUME-REFUSED' || fail "$name: the stale image was not refused ($rlog)"
     serial_has "$rlog" "$reason" || fail "$name: the refusal does not say '$reason': $(tr -d '\r' < "$rlog" | grep -a -m1 'Error:') ($rlog)"
     serial_has "$rlog" '^KJUMP-RESUMED-WORKLOAD' && fail "$name: the stale image was resumed ($rlog)"
-    "$OUT/bin/kjump" inspect "$OUT/resume.img" | grep -q '^state      committed' \
+    "$OUT/bin/kjump" inspect "$OUT/resume.img" | has_match '^state      committed' \
         || fail "$name: the refused image was marked consumed; it must stay unused"
     REFUSED="${REFUSED:+$REFUSED }$name"
 }

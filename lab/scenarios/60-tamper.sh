@@ -37,7 +37,7 @@ refused_case() {
         CASE_LINES+=("FAIL $name: the reason does not match /$expected/: $reason"); return
     fi
     # Any refusal marks nothing: also a frame that fails while pages are placed.
-    if "$OUT/bin/kjump" inspect "$OUT/resume.img" 2>/dev/null | grep -q '^state  *consumed'; then
+    if "$OUT/bin/kjump" inspect "$OUT/resume.img" 2>/dev/null | has_match '^state  *consumed'; then
         CASE_LINES+=("FAIL $name: the refused image was marked consumed"); return
     fi
     boot_system "$normal" tamper-normal 600 \
@@ -122,7 +122,7 @@ scenario_main() {
         || CASE_LINES+=("FAIL wrong-passphrase: H did not give three tries ($OUT/case-wrong-passphrase.log)")
 
     # The pristine image, refused for the key, is still committed.
-    "$OUT/bin/kjump" inspect "$OUT/resume.img" | grep -q '^state      committed' \
+    "$OUT/bin/kjump" inspect "$OUT/resume.img" | has_match '^state      committed' \
         || CASE_LINES+=("FAIL the image refused for the wrong key was marked consumed")
 
     printf '%s\n' "${CASE_LINES[@]}" | tee "$OUT/cases.txt" >&2
