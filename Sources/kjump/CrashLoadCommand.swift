@@ -91,9 +91,11 @@ struct CrashLoadCommand: ParsableCommand {
 
     /// The dump target and directory: the command line's, else kjump.conf's; nil when neither names one.
     func dumpTarget() throws -> (device: String, directory: String?)? {
-        let settings = try KJumpConfiguration.load(path: configPath)
-        guard let device = target ?? settings.crashDevice else { return nil }
-        let directory = target != nil ? directory : (directory ?? settings.crashDirectory)
+        var given = KJumpConfiguration()
+        (given.crashDevice, given.crashDirectory) = (target, directory)
+        let settings = try KJumpConfiguration.loaded(configPath: configPath, given: given)
+        guard let device = settings.crashDevice else { return nil }
+        let directory = settings.crashDirectory
         for (name, value) in [("the dump target", device), ("the dump directory", directory ?? "/")] where value.contains(" ") || value.contains("\"") {
             throw ValidationError("\(name) '\(value)' cannot contain spaces or quotes (it travels on the kernel command line)")
         }

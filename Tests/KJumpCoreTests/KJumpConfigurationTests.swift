@@ -88,6 +88,10 @@ import Testing
         given.crashDevice = "/dev/vdd"
         let merged = file.overridden(by: given)
         #expect(merged.crashDevice == "/dev/vdd" && merged.crashDirectory == nil)
+        var directoryOnly = KJumpConfiguration()
+        directoryOnly.crashDirectory = "/other"
+        let onFilesDevice = file.overridden(by: directoryOnly)
+        #expect(onFilesDevice.crashDevice == "/dev/vdc" && onFilesDevice.crashDirectory == "/other")
         #expect(file.overridden(by: KJumpConfiguration()) == file)
     }
 }

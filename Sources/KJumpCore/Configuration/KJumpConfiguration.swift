@@ -81,7 +81,8 @@ extension KJumpConfiguration {
 
     /// These settings with `given`'s wherever `given` has one: the command
     /// line's over the file's. A resume device or file in `given` replaces
-    /// both of these (a command line that names a file means that file).
+    /// both of these (a command line that names a file means that file); a
+    /// crash device given replaces the file's device and directory.
     public func overridden(by given: KJumpConfiguration) -> KJumpConfiguration {
         var merged = self
         if given.resumeDevice != nil || given.resumeFile != nil {
@@ -93,7 +94,13 @@ extension KJumpConfiguration {
         merged.regionMiB = given.regionMiB ?? regionMiB
         merged.grubEntry = given.grubEntry ?? grubEntry
         merged.systemKernel = given.systemKernel ?? systemKernel
-        if given.crashDevice != nil { (merged.crashDevice, merged.crashDirectory) = (given.crashDevice, given.crashDirectory) }
+        // A crash device given means that device, with the directory given or none;
+        // a directory alone is on the file's device.
+        if given.crashDevice != nil {
+            (merged.crashDevice, merged.crashDirectory) = (given.crashDevice, given.crashDirectory)
+        } else {
+            merged.crashDirectory = given.crashDirectory ?? crashDirectory
+        }
         return merged
     }
 }
