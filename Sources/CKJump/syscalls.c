@@ -2,7 +2,7 @@
 // (kexec_load) or wraps with a different shape (reboot). Swift cannot call
 // the variadic syscall(2) directly; that is the only reason this file is C.
 // The same goes for the two glibc facts Swift's Glibc module hides
-// (O_DIRECT, malloc_trim, mallinfo2).
+// (O_DIRECT, malloc_trim, mallopt, mallinfo2).
 #define _GNU_SOURCE
 #include "CKJump.h"
 
@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <linux/fiemap.h>
 #include <linux/fs.h>
+#include <limits.h>
 #include <linux/reboot.h>
 #include <malloc.h>
 #include <stdio.h>
@@ -60,6 +61,11 @@ int ckjump_open_direct_flag(void) {
 
 int ckjump_malloc_trim(void) {
     return malloc_trim(0);
+}
+
+int ckjump_malloc_keep_freed(size_t mmap_threshold, size_t trim_threshold) {
+    if (mmap_threshold > INT_MAX || trim_threshold > INT_MAX) return 0;
+    return mallopt(M_MMAP_THRESHOLD, (int)mmap_threshold) == 1 && mallopt(M_TRIM_THRESHOLD, (int)trim_threshold) == 1;
 }
 
 size_t ckjump_heap_bytes_in_use(void) {

@@ -14,6 +14,11 @@ func printError(_ text: String) {
     line.withUTF8 { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
 }
 
+// Frames sealed, opened or decompressed reuse the memory of the ones
+// before (ProcessMemory.keepFreedFramesInHeap): in H every page the kernel
+// hands out again is a fault, and under emulation a slow one.
+ProcessMemory.keepFreedFramesInHeap()
+
 let command: HibernationKernelCommand
 do {
     command = try HibernationKernelCommand(arguments: Array(CommandLine.arguments.dropFirst()))

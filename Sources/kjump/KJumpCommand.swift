@@ -21,9 +21,12 @@ struct KJumpCommand: ParsableCommand {
     /// Runs the command with standard output flushed at each line: when
     /// systemd runs kjump (systemctl hibernate, kjump-crash.service) its
     /// output goes to the journal through a pipe, which stdio would buffer to
-    /// the end, stamping every line with the time kjump exited.
+    /// the end, stamping every line with the time kjump exited. Freed image
+    /// frames stay in malloc's heap for the next ones
+    /// (`ProcessMemory.keepFreedFramesInHeap`).
     static func main() {
         StandardOutput.flushEachLine()
+        ProcessMemory.keepFreedFramesInHeap()
         main(nil)
     }
 }

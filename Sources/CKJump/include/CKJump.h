@@ -54,6 +54,11 @@ int ckjump_open_direct_flag(void);
 /// it is declared in <malloc.h>, which Swift's Glibc module leaves out.
 int ckjump_malloc_trim(void);
 
+/// `mallopt(M_MMAP_THRESHOLD, mmap_threshold)` and `mallopt(M_TRIM_THRESHOLD,
+/// trim_threshold)`: returns 1 if both were accepted. Why C: `mallopt` and
+/// its constants live in <malloc.h>, which Swift's Glibc module leaves out.
+int ckjump_malloc_keep_freed(size_t mmap_threshold, size_t trim_threshold);
+
 /// `setvbuf(stdout, NULL, _IOLBF, 0)`: standard output flushed at each
 /// line. Why C: Swift 6 refuses to reference glibc's `stdout` global (shared
 /// mutable state it cannot check).
