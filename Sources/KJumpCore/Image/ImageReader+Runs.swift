@@ -11,11 +11,13 @@ public struct ImageRun: Sendable {
 extension ImageReader {
     /// Reads every frame and checks its header against the index, the
     /// checksum of its stored bytes, its decompression and the checksum of
-    /// its pages. Throws the first bad frame's `ImageError.frameCorrupt`
-    /// (frame number, file offset, physical address) or a read error.
+    /// its pages (a sealed frame: its authentication). Throws the first bad
+    /// frame's `ImageError.frameCorrupt` (frame number, file offset,
+    /// physical address) or a read error. It is `restore` with the memory
+    /// writes left out: the same checks, in the same code, as a resume.
     @discardableResult
     public func verify() throws -> ImageSummary {
-        try forEachFrame { _, _, _ in }
+        try restore(makeWriter: { DiscardingPageWriter() })
         return summary
     }
 
@@ -74,17 +76,22 @@ extension ImageReader {
     /// Checks one frame read from the image and returns its pages.
     static func decode(frame number: Int, entry: ImageFrameEntry, bytes: ArraySlice<UInt8>, opener: ImageFrameOpener,
                        codec: ImageFrameCodec) throws -> ArraySlice<UInt8> {
-        let payload = try opener.openedPayload(frame: number, entry: entry, bytes: bytes)
-        if entry.codec == .none { return payload }
-        let size = entry.pageCount * opener.pageSize
-        var failure: String?
-        let pages = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
-            failure = payload.withUnsafeBytes { codec.decompress($0, into: UnsafeMutableRawBufferPointer(buffer), codec: entry.codec) }
-            initialized = failure == nil ? size : 0
+        if !opener.sealed, entry.codec == .none {
+            // Stored raw: the payload is the pages, in the bytes read.
+            return try checkedPayload(frame: number, entry: entry, bytes: bytes, opener: opener)
         }
-        if let failure { throw frameCorrupt(number, entry, failure) }
-        if !opener.sealed { try checkPages(frame: number, entry: entry, checksum: ImageChecksum.xxh3(pages), size: size) }
-        return pages[...]
+        return try opener.withOpenedPayload(frame: number, entry: entry, bytes: bytes) { payload in
+            if entry.codec == .none { return Array(payload)[...] }
+            let size = entry.pageCount * opener.pageSize
+            var failure: String?
+            let pages = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+                failure = codec.decompress(payload, into: UnsafeMutableRawBufferPointer(buffer), codec: entry.codec)
+                initialized = failure == nil ? size : 0
+            }
+            if let failure { throw frameCorrupt(number, entry, failure) }
+            if !opener.sealed { try checkPages(frame: number, entry: entry, checksum: ImageChecksum.xxh3(pages), size: size) }
+            return pages[...]
+        }
     }
 
     /// Checks one frame as `decode` does, decompressing into `buffer` (at
@@ -92,18 +99,19 @@ extension ImageReader {
     static func withCheckedPages<Result>(frame number: Int, entry: ImageFrameEntry, bytes: ArraySlice<UInt8>, opener: ImageFrameOpener,
                                          codec: ImageFrameCodec, buffer: UnsafeMutableRawBufferPointer,
                                          _ body: (UnsafeRawBufferPointer) throws -> Result) throws -> Result {
-        let payload = try opener.openedPayload(frame: number, entry: entry, bytes: bytes)
-        if entry.codec == .none { return try payload.withUnsafeBytes(body) }
-        let size = entry.pageCount * opener.pageSize
-        precondition(buffer.count >= size, "the frame buffer holds a whole frame")
-        let pages = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<size])
-        if let failure = payload.withUnsafeBytes({ codec.decompress($0, into: pages, codec: entry.codec) }) {
-            throw frameCorrupt(number, entry, failure)
+        return try opener.withOpenedPayload(frame: number, entry: entry, bytes: bytes) { payload in
+            if entry.codec == .none { return try body(payload) }
+            let size = entry.pageCount * opener.pageSize
+            precondition(buffer.count >= size, "the frame buffer holds a whole frame")
+            let pages = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<size])
+            if let failure = codec.decompress(payload, into: pages, codec: entry.codec) {
+                throw frameCorrupt(number, entry, failure)
+            }
+            if !opener.sealed {
+                try checkPages(frame: number, entry: entry, checksum: ImageChecksum.xxh3(UnsafeRawBufferPointer(pages)), size: size)
+            }
+            return try body(UnsafeRawBufferPointer(pages))
         }
-        if !opener.sealed {
-            try checkPages(frame: number, entry: entry, checksum: ImageChecksum.xxh3(UnsafeRawBufferPointer(pages)), size: size)
-        }
-        return try body(UnsafeRawBufferPointer(pages))
     }
 
     /// The frame's payload, once its header agrees with the index and its
@@ -165,12 +173,14 @@ struct ImageFrameOpener: Sendable {
     let sealed: Bool
     let seal: ImageSeal?
 
-    /// The frame's payload checked (`checkedPayload`) and, when sealed,
-    /// authenticated and decrypted: its compressed or raw pages.
-    func openedPayload(frame number: Int, entry: ImageFrameEntry, bytes: ArraySlice<UInt8>) throws -> ArraySlice<UInt8> {
+    /// Calls `body` with the frame's payload checked (`checkedPayload`)
+    /// and, when sealed, authenticated and decrypted: its compressed or raw
+    /// pages, in the bytes read or in the decrypted buffer (no copy).
+    func withOpenedPayload<Result>(frame number: Int, entry: ImageFrameEntry, bytes: ArraySlice<UInt8>,
+                                   _ body: (UnsafeRawBufferPointer) throws -> Result) throws -> Result {
         let payload = try ImageReader.checkedPayload(frame: number, entry: entry, bytes: bytes, opener: self)
-        guard sealed else { return payload }
+        guard sealed else { return try payload.withUnsafeBytes(body) }
         guard let seal else { throw SealingError.keyNeeded }
-        return try seal.open(payload, as: entry.frameHeader(number: number, pageSize: pageSize))[...]
+        return try seal.open(payload, as: entry.frameHeader(number: number, pageSize: pageSize)).withUnsafeBytes(body)
     }
 }

@@ -65,13 +65,14 @@ public struct ImageSeal: Sendable {
     }
 
     /// Opens frame `frame`'s stored bytes (ciphertext, then tag); returns
-    /// the plaintext, or throws `SealingError.frameNotAuthentic`.
-    func open(_ stored: ArraySlice<UInt8>, as frame: ImageFrameHeader) throws(SealingError) -> [UInt8] {
+    /// the plaintext (in swift-crypto's own buffer: not copied again), or
+    /// throws `SealingError.frameNotAuthentic`.
+    func open(_ stored: ArraySlice<UInt8>, as frame: ImageFrameHeader) throws(SealingError) -> Data {
         guard stored.count >= Self.tagSize else { throw .frameNotAuthentic(frame: Int(frame.number)) }
         let split = stored.endIndex - Self.tagSize
         do {
             let box = try AES.GCM.SealedBox(nonce: Self.nonce(frame: frame.number), ciphertext: stored[..<split], tag: stored[split...])
-            return Array(try AES.GCM.open(box, using: keys.frameKey, authenticating: associatedData(frame)))
+            return try AES.GCM.open(box, using: keys.frameKey, authenticating: associatedData(frame))
         } catch {
             throw .frameNotAuthentic(frame: Int(frame.number))
         }
