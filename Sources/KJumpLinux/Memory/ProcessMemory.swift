@@ -20,7 +20,7 @@ public enum ProcessMemory {
     public static let heapAllocationLimit = 4 << 20
     /// Free memory at the top of a heap that malloc keeps once
     /// `keepFreedFramesInHeap` ran.
-    public static let keptFreeBytes = 8 << 20
+    public static let keptFreeBytes = 4 << 20
 
     /// Makes malloc keep the memory of freed frames for the next ones.
     ///
