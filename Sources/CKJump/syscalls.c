@@ -8,9 +8,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/fiemap.h>
 #include <linux/fs.h>
-#include <limits.h>
 #include <linux/reboot.h>
 #include <malloc.h>
 #include <stdio.h>
